@@ -1,0 +1,14 @@
+/*
+** Ladon: a cycle-level PCIe fabric simulator.  The umbrella header; include
+** this or the subsystem headers it lists.
+*/
+#ifndef LADON_LADON_H
+#define LADON_LADON_H
+
+#include "ladon/error.h"
+#include "ladon/export.h"
+#include "ladon/sim.h"
+#include "ladon/rng.h"
+#include "ladon/version.h"
+
+#endif /* LADON_LADON_H */

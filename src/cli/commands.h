@@ -1,0 +1,18 @@
+/*
+** The `ladon` command's subcommands.  Each lives in its own cmd_<name>.c and
+** uses only the public headers.  X(name, summary): append a line to add one.
+*/
+#ifndef LADON_CLI_COMMANDS_H
+#define LADON_CLI_COMMANDS_H
+
+#define LADON_CLI_COMMANDS(X)                                                  \
+  X(version, "print the library version")
+
+/* Exit statuses shared by every subcommand (DESIGN §5). */
+enum { CLI_OK = 0, CLI_VIOLATION = 1, CLI_BAD_INPUT = 2 };
+
+#define X(name, summary) int cli_cmd_##name(int argc, char **argv);
+LADON_CLI_COMMANDS(X)
+#undef X
+
+#endif
