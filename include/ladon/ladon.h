@@ -7,6 +7,7 @@
 
 #include "ladon/error.h"
 #include "ladon/export.h"
+#include "ladon/imap.h"
 #include "ladon/sim.h"
 #include "ladon/rng.h"
 #include "ladon/version.h"
