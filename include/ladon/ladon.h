@@ -10,6 +10,7 @@
 #include "ladon/imap.h"
 #include "ladon/sim.h"
 #include "ladon/rng.h"
+#include "ladon/tlp.h"
 #include "ladon/version.h"
 
 #endif /* LADON_LADON_H */
