@@ -6,7 +6,8 @@
 #define LADON_CLI_COMMANDS_H
 
 #define LADON_CLI_COMMANDS(X)                                                  \
-  X(version, "print the library version")
+  X(version, "print the library version")                                      \
+  X(tlp, "decode and encode TLP headers")
 
 /* Exit statuses shared by every subcommand (DESIGN §5). */
 enum { CLI_OK = 0, CLI_VIOLATION = 1, CLI_BAD_INPUT = 2 };
