@@ -4,7 +4,8 @@
 #include <string.h>
 
 #include "commands.h"
-#include "ladon/ladon.h"
+#include "ladon/error.h"
+#include "ladon/tlp.h"
 
 static void usage(FILE *out) {
   fprintf(out,
@@ -28,9 +29,19 @@ static int fail(const ladon_error *err) {
   return CLI_BAD_INPUT;
 }
 
+/* Decodes argv[i] into `tlp` (payload bytes in `bytes`); fills `err`. */
+static ladon_status decode_arg(const char *hex, uint8_t *bytes, size_t cap,
+                               unsigned flags, ladon_tlp *tlp,
+                               ladon_error *err) {
+  size_t len = 0;
+  ladon_status s = ladon_tlp_hex_parse(hex, bytes, cap, &len, err);
+  if (s == LADON_OK) s = ladon_tlp_decode(bytes, len, flags, tlp, err);
+  return s;
+}
+
 static int decode(int argc, char **argv) {
   unsigned flags = 0;
-  int first = 1, n = 0;
+  int first = 1;
   if (first < argc && !strcmp(argv[first], "--lenient"))
     flags |= LADON_TLP_DECODE_LENIENT, first++;
   if (first >= argc) {
@@ -40,41 +51,30 @@ static int decode(int argc, char **argv) {
   /* A whole TLP: prefixes, header, up to 4096 bytes of payload, ECRC. */
   size_t cap = LADON_TLP_HEADER_MAX_BYTES + 4096 + 4;
   uint8_t *bytes = malloc(cap);
-  char *line = NULL;
-  int rc = CLI_OK;
   if (bytes == NULL) {
     fprintf(stderr, "ladon tlp: out of memory\n");
     return CLI_BAD_INPUT;
   }
-  for (int i = first; i < argc && rc == CLI_OK; i++, n++) {
-    ladon_error err;
+  ladon_error err;
+  ladon_tlp tlp;
+  /* Every argument is checked before anything is printed: all or nothing. */
+  for (int i = first; i < argc; i++) {
     ladon_error_clear(&err);
-    size_t len = 0;
-    ladon_tlp tlp;
-    if (ladon_tlp_hex_parse(argv[i], bytes, cap, &len, &err) != LADON_OK ||
-        ladon_tlp_decode(bytes, len, flags, &tlp, &err) != LADON_OK) {
-      if (argc - first > 1) { /* say which argument, then the reason */
-        char where[32];
-        snprintf(where, sizeof where, "argument %d", i - first + 1);
-        snprintf(err.file, sizeof err.file, "%s", where);
-      }
-      rc = fail(&err);
-      break;
+    if (decode_arg(argv[i], bytes, cap, flags, &tlp, &err) != LADON_OK) {
+      if (argc - first > 1)
+        snprintf(err.file, sizeof err.file, "argument %d", i - first + 1);
+      free(bytes);
+      return fail(&err);
     }
-    int need = ladon_tlp_format(&tlp, NULL, 0);
-    char *grown = realloc(line, (size_t)need + 1);
-    if (grown == NULL) {
-      fprintf(stderr, "ladon tlp: out of memory\n");
-      rc = CLI_BAD_INPUT;
-      break;
-    }
-    line = grown;
-    ladon_tlp_format(&tlp, line, (size_t)need + 1);
+  }
+  char line[512];
+  for (int i = first; i < argc; i++) {
+    decode_arg(argv[i], bytes, cap, flags, &tlp, &err);
+    ladon_tlp_format(&tlp, line, sizeof line); /* a line is < 200 chars */
     printf("%s\n", line);
   }
-  free(line);
   free(bytes);
-  return rc;
+  return CLI_OK;
 }
 
 static int encode(int argc, char **argv) {
@@ -111,6 +111,7 @@ static int encode(int argc, char **argv) {
 
 int cli_cmd_tlp(int argc, char **argv) {
   if (argc < 2) {
+    fprintf(stderr, "ladon tlp: decode or encode expected\n\n");
     usage(stderr);
     return CLI_BAD_INPUT;
   }
