@@ -1,7 +1,11 @@
 // TLP value struct, codec and text forms: golden vectors, classification,
 // sizes and wire cost.  Expected values come from the PCIe Base
 // Specification's field layout and arithmetic, written out next to each
-// check; the golden file tests/data/tlp-golden.txt shows its derivations.
+// check; the golden file tests/data/tlp-golden.txt shows its derivations
+// and was cross-checked with an independent encoder, cocotbext-pcie
+// (cocotbext/pcie/core/tlp.py at commit
+// 92732edd2d8cef002f0e984697ff31ccfe8a19a9): it agrees on the 31 vectors it
+// can build (it has no Messages, DMWr or TLP prefixes).
 #include <gtest/gtest.h>
 
 #include <cstring>
