@@ -8,6 +8,7 @@
 #include "ladon/error.h"
 #include "ladon/export.h"
 #include "ladon/imap.h"
+#include "ladon/link.h"
 #include "ladon/sim.h"
 #include "ladon/rng.h"
 #include "ladon/tlp.h"
