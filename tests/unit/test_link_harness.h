@@ -55,6 +55,7 @@ struct Node {
   std::vector<uint8_t> types;
   uint64_t rx_payload = 0;
   bool consume = true;            // free credits on delivery
+  unsigned hold_classes = 0;      // bit (1 << ladon_tlp_class): hold these
   ladon_time_ps consume_delay = 0;  // ... this long after delivery
   std::deque<ladon_tlp *> held;   // TLPs not consumed (consume == false)
   // Transmit side: a generator called when the queue has room.
@@ -99,7 +100,8 @@ inline void on_deliver(void *owner, ladon_port *port, ladon_tlp *tlp) {
   n->t_rx.push_back(ladon_sim_now(n->sim));
   n->types.push_back(tlp->type);
   n->rx_payload += ladon_tlp_payload_bytes(tlp);
-  if (!n->consume) {
+  if (!n->consume ||
+      (n->hold_classes & (1u << ladon_tlp_type_class((ladon_tlp_type)tlp->type)))) {
     n->held.push_back(tlp);
     return;
   }
