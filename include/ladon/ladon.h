@@ -5,6 +5,7 @@
 #ifndef LADON_LADON_H
 #define LADON_LADON_H
 
+#include "ladon/component.h"
 #include "ladon/error.h"
 #include "ladon/export.h"
 #include "ladon/imap.h"
@@ -12,6 +13,7 @@
 #include "ladon/sim.h"
 #include "ladon/rng.h"
 #include "ladon/tlp.h"
+#include "ladon/units.h"
 #include "ladon/version.h"
 
 #endif /* LADON_LADON_H */

@@ -7,7 +7,8 @@
 
 #define LADON_CLI_COMMANDS(X)                                                  \
   X(version, "print the library version")                                      \
-  X(tlp, "decode and encode TLP headers")
+  X(tlp, "decode and encode TLP headers")                                      \
+  X(list, "component types with their parameters, ports and statistics")
 
 /* Exit statuses shared by every subcommand (DESIGN §5). */
 enum { CLI_OK = 0, CLI_VIOLATION = 1, CLI_BAD_INPUT = 2 };
