@@ -286,8 +286,8 @@ static void tlp_start(ladon__dir *d, ladon_time_ps now, uint64_t *slot,
 
 static bool flit_send_tlp(ladon__dir *d, ladon_time_ps now, unsigned vc,
                           unsigned cls) {
-  const ladon_tlp *head = ladon__txq_at(&d->q[vc][cls], 0)->tlp;
-  uint32_t len = ladon__flit_tlp_bytes(head), off;
+  const ladon__txq_entry *qe = ladon__txq_at(&d->q[vc][cls], 0);
+  uint32_t len = qe->wire_bytes, off;
   uint64_t k, k_end, s, pos, end;
   ladon__retry e;
   ladon__flit_rec *rec;
@@ -309,8 +309,10 @@ static bool flit_send_tlp(ladon__dir *d, ladon_time_ps now, unsigned vc,
     d->fl_next_seq = seq_next(d->fl_next_seq);
     push_flit(d, s, rec->seq);
   }
+  e.wire_bytes = (uint16_t)len;
+  e.data_credits = (uint16_t)qe->data_credits;
   e.tlp = ladon__tl_take(d, vc, cls);
-  e.wire_bytes = len;
+  e.payload_bytes = (uint16_t)ladon_tlp_payload_bytes(e.tlp);
   e.seq = 0;
   e.vc = (uint8_t)vc;
   e.cls = (uint8_t)cls;
@@ -387,9 +389,9 @@ void ladon__flit_rx(ladon__dir *d, const ladon__wire *w) {
     d->fl_nak_scheduled = false;
     for (i = rec->tlp_end - rec->n_tlps; i < rec->tlp_end; i++) {
       ladon__retry *e = tlp_at_abs(d, i);
-      ladon_tlp *tlp = e->tlp;
+      ladon__retry copy = *e;
       e->tlp = NULL;
-      if (tlp) ladon__rx_tlp_accepted(d, tlp, e->vc, e->cls);
+      if (copy.tlp) ladon__rx_tlp_accepted(d, &copy, copy.tlp);
       if (d->link->freeing) return;
     }
     send_acknak(d, false);

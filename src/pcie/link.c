@@ -123,6 +123,7 @@ ladon_status ladon_port_send(ladon_port *port, ladon_tlp *tlp) {
   int c;
   unsigned vc;
   ladon__txq *q;
+  ladon__txq_entry e;
   if (!port || !tlp) return LADON_EINVAL;
   l = port->link;
   if (!l || l->freeing) return LADON_ESTATE;
@@ -133,7 +134,12 @@ ladon_status ladon_port_send(ladon_port *port, ladon_tlp *tlp) {
   d = tx_dir(port);
   vc = ladon__tc_vc(l, tlp->tc);
   q = &d->q[vc][c];
-  if (!ladon__txq_push(q, tlp, d->next_stamp)) {
+  e.tlp = tlp;
+  e.stamp = d->next_stamp;
+  e.data_credits = ladon_tlp_data_credits(tlp);
+  e.wire_bytes = l->flit ? ladon__flit_tlp_bytes(tlp)
+                         : ladon_tlp_wire_bytes(tlp, l->cfg.gen, false);
+  if (!ladon__txq_push(q, &e)) {
     d->q_was_full[vc][c] = true;
     return LADON_EFULL;
   }

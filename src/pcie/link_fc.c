@@ -62,6 +62,7 @@ static void owe_update(ladon__dir *r, unsigned vc, unsigned cls) {
     if (l->cfg.ber > 0) arm_fcu(r, vc, cls, now + FC_REFRESH_PS);
     return;
   }
+  if (!r->rev->fcu_owed[vc]) r->rev->fcu_owed_n++;
   r->rev->fcu_owed[vc] |= (uint8_t)(1u << cls);
   ladon__kick(r->rev);
 }
@@ -152,12 +153,13 @@ bool ladon__fc_dllp_next(ladon__dir *d, uint32_t *a, uint32_t *b) {
       return true;
     }
   }
-  for (i = 0; i < l->vcs; i++) {
+  for (i = 0; d->fcu_owed_n && i < l->vcs; i++) {
     unsigned v = (d->fcu_rr + i) % l->vcs, c;
     if (!d->fcu_owed[v]) continue;
     for (c = 0; c < LADON__CLASSES; c++)
       if (d->fcu_owed[v] & (1u << c)) break;
     d->fcu_owed[v] &= (uint8_t) ~(1u << c);
+    if (!d->fcu_owed[v]) d->fcu_owed_n--;
     d->fcu_rr = (v + 1) % l->vcs;
     ladon__fc_update_fields(r, v, c, a, b);
     if (l->cfg.ber > 0)

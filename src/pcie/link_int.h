@@ -96,7 +96,9 @@ void ladon__timer_cancel(ladon_sim *sim, ladon__timer *t);
 /* One TLP in the retry buffer (non-flit) or the flit TLP ring. */
 typedef struct ladon__retry {
   ladon_tlp *tlp;          /* NULL once the receiver accepted it */
-  uint32_t wire_bytes;
+  uint16_t wire_bytes;     /* at most 4096 + 32 */
+  uint16_t data_credits;   /* flow-control data credits */
+  uint16_t payload_bytes;
   uint16_t seq;
   uint8_t vc, cls;
 } ladon__retry;
@@ -146,6 +148,7 @@ typedef struct ladon__dir {
   /* ---- DLLPs owed to the reverse direction, sent on this one ---- */
   bool nak_owed, ack_owed;
   uint8_t fcu_owed[LADON__MAX_VCS];  /* bit per class: UpdateFC due */
+  unsigned fcu_owed_n;          /* VCs with a bit set in fcu_owed */
   unsigned fcu_rr;
 
   /* ---- receiver of this direction ---- */
@@ -196,6 +199,7 @@ typedef struct ladon__dir {
   /* ---- statistics ---- */
   ladon_link_counters c;
   ladon_time_ps stall_since[LADON__FC_TYPES]; /* NEVER = not stalled */
+  unsigned stalled;             /* credit types with a stall going on */
   ladon_counter *st_tlps, *st_tlp_bytes, *st_payload, *st_dllp_bytes,
       *st_dllps, *st_replays, *st_naks, *st_busy, *st_stall_total,
       *st_stall[LADON__FC_TYPES], *st_retrains, *st_bad_tlps,
@@ -251,8 +255,8 @@ ladon_tlp *ladon__tl_take(ladon__dir *d, unsigned vc, unsigned cls);
 /* ---- link_rx.c (non-flit receiver, DLLP handling) ---- */
 void ladon__rx_event(ladon_sim *sim, void *ctx, uint64_t arg);
 void ladon__ack_timer_event(ladon_sim *sim, void *ctx, uint64_t arg);
-void ladon__rx_tlp_accepted(ladon__dir *d, ladon_tlp *tlp, unsigned vc,
-                            unsigned cls);
+void ladon__rx_tlp_accepted(ladon__dir *d, const ladon__retry *e,
+                            ladon_tlp *tlp);
 void ladon__dllp_received(ladon__dir *d, uint32_t a, uint32_t b);
 
 /* ---- link_fc.c (InitFC, UpdateFC scheduling) ---- */

@@ -34,11 +34,11 @@ void ladon__ack_timer_event(ladon_sim *sim, void *ctx, uint64_t arg) {
                    ladon__ack_timer_event, d, 0);
 }
 
-void ladon__rx_tlp_accepted(ladon__dir *d, ladon_tlp *tlp, unsigned vc,
-                            unsigned cls) {
-  ladon_link *l = d->link;
+void ladon__rx_tlp_accepted(ladon__dir *d, const ladon__retry *e,
+                            ladon_tlp *tlp) {
   ladon_port *p = d->rx_port;
-  uint32_t data = ladon_tlp_data_credits(tlp);
+  unsigned vc = e->vc, cls = e->cls;
+  uint32_t data = e->data_credits;
   ladon__fc_rx *rh = &d->fcr[vc][2 * cls], *rd = &d->fcr[vc][2 * cls + 1];
   /* CREDITS_RECEIVED (Equation 2-15); the TLP holds its buffer space
   ** until the receiver consumes it. */
@@ -51,12 +51,10 @@ void ladon__rx_tlp_accepted(ladon__dir *d, ladon_tlp *tlp, unsigned vc,
     rd->held += data;
   }
   ladon__stat_add(d->st_tlps, &d->c.tlps, 1);
-  ladon__stat_add(d->st_payload, &d->c.payload_bytes,
-                  ladon_tlp_payload_bytes(tlp));
+  ladon__stat_add(d->st_payload, &d->c.payload_bytes, e->payload_bytes);
   /* A TLP also ends FC_INIT2 for its VC (§3.4.1). */
   if (d->rev->fci_state[vc] == LADON__FCI_INIT2) ladon__fc_exit_init2(d->rev, vc);
   p->cb.deliver(p->owner, p, tlp);
-  (void)l;
 }
 
 static void rx_tlp(ladon__dir *d, const ladon__wire *w, ladon_time_ps now) {
@@ -69,7 +67,7 @@ static void rx_tlp(ladon__dir *d, const ladon__wire *w, ladon_time_ps now) {
   }
   if (seq == d->next_rcv_seq) {
     ladon__retry *e = retry_of(d, seq);
-    ladon_tlp *tlp = e->tlp;
+    ladon__retry copy = *e;
     e->tlp = NULL; /* the receiver owns it now; a replay resends a copy */
     d->next_rcv_seq = (d->next_rcv_seq + 1u) & 0xfffu;
     d->nak_scheduled = false;
@@ -79,7 +77,7 @@ static void rx_tlp(ladon__dir *d, const ladon__wire *w, ladon_time_ps now) {
     if (!d->ack.on)
       ladon__timer_set(d->link->sim, &d->ack, now + d->link->ack_limit_ps,
                        ladon__ack_timer_event, d, 0);
-    ladon__rx_tlp_accepted(d, tlp, e->vc, e->cls);
+    ladon__rx_tlp_accepted(d, &copy, copy.tlp);
   } else if (((d->next_rcv_seq - seq) & 0xfffu) <= 2048u) {
     /* A duplicate: discard and Ack as soon as possible. */
     ladon__stat_add(NULL, &d->c.duplicate_tlps, 1);

@@ -25,6 +25,8 @@ bool ladon__bad_on_wire(ladon__dir *d, uint32_t bytes) {
 
 static void stall_update(ladon__dir *d, unsigned blocked, ladon_time_ps now) {
   unsigned t;
+  if (blocked == d->stalled) return; /* nothing starts or ends */
+  d->stalled = blocked;
   for (t = 0; t < LADON__FC_TYPES; t++) {
     if (blocked & (1u << t)) {
       if (d->stall_since[t] == LADON_TIME_NEVER) d->stall_since[t] = now;
@@ -54,7 +56,7 @@ bool ladon__tl_pick(ladon__dir *d, ladon_time_ps now, unsigned *vc_out,
       bool ok_h, ok_d;
       if (q->len == 0) continue;
       head = ladon__txq_at(q, 0);
-      need = ladon_tlp_data_credits(head->tlp);
+      need = head->data_credits;
       /* The transmitter gate, Equation 2-13, per credit type. */
       ok_h = ladon__fc_gate(&d->fct[v][2 * c], d->scale[2 * c], 1);
       ok_d = ladon__fc_gate(&d->fct[v][2 * c + 1], d->scale[2 * c + 1], need);
@@ -85,12 +87,12 @@ bool ladon__tl_pick(ladon__dir *d, ladon_time_ps now, unsigned *vc_out,
 
 ladon_tlp *ladon__tl_take(ladon__dir *d, unsigned vc, unsigned cls) {
   ladon__txq *q = &d->q[vc][cls];
+  uint32_t data = ladon__txq_at(q, 0)->data_credits;
   ladon_tlp *tlp = ladon__txq_pop(q);
   ladon__fc_tx *h = &d->fct[vc][2 * cls], *dt = &d->fct[vc][2 * cls + 1];
   /* Equation 2-1: CREDITS_CONSUMED advances modulo 2^[Field Size]. */
   h->consumed = (h->consumed + 1u) & ladon__fc_mask(d->scale[2 * cls]);
-  dt->consumed = (dt->consumed + ladon_tlp_data_credits(tlp)) &
-                 ladon__fc_mask(d->scale[2 * cls + 1]);
+  dt->consumed = (dt->consumed + data) & ladon__fc_mask(d->scale[2 * cls + 1]);
   d->vc_rr = (vc + 1) % d->link->vcs;
   if (d->q_was_full[vc][cls]) {
     d->q_was_full[vc][cls] = false;
@@ -221,6 +223,20 @@ void ladon__replay_timer_event(ladon_sim *sim, void *ctx, uint64_t arg) {
     ladon__replay_start(d, true);
 }
 
+/* Anything that may need the wire?  (Without it the next decision event
+** would find nothing; whatever creates work later kicks.) */
+static bool has_work(const ladon__dir *d) {
+  const ladon_link *l = d->link;
+  unsigned v, c;
+  if (d->nak_owed || d->ack_owed || d->fcu_owed_n || d->replaying ||
+      d->fc_ready_vcs < l->vcs)
+    return true;
+  for (v = 0; v < l->vcs; v++)
+    for (c = 0; c < LADON__CLASSES; c++)
+      if (d->q[v][c].len) return true;
+  return false;
+}
+
 static void notify_tx_ready(ladon__dir *d) {
   ladon_port *p = d->tx_port;
   d->notify_ready = false;
@@ -276,16 +292,18 @@ void ladon__tx_event(ladon_sim *sim, void *ctx, uint64_t arg) {
   } else if (((d->next_tx_seq - d->ackd_seq) & 0xfffu) < 2048u &&
              ladon__tl_pick(d, now, &vc, &cls)) {
     /* Equation 3-1: no new TLP while 2048 or more are unacknowledged. */
-    const ladon_tlp *head = ladon__txq_at(&d->q[vc][cls], 0)->tlp;
-    uint32_t bytes = ladon_tlp_wire_bytes(head, l->cfg.gen, false);
+    const ladon__txq_entry *qe = ladon__txq_at(&d->q[vc][cls], 0);
+    uint32_t bytes = qe->wire_bytes;
     ladon__retry e;
     if (d->rb_bytes + bytes > l->cfg.replay_buffer_bytes) {
       /* The retry buffer is full: wait for Acks (they kick). */
       if (d->notify_ready) notify_tx_ready(d);
       return;
     }
+    e.wire_bytes = (uint16_t)bytes;
+    e.data_credits = (uint16_t)qe->data_credits;
     e.tlp = ladon__tl_take(d, vc, cls);
-    e.wire_bytes = bytes;
+    e.payload_bytes = (uint16_t)ladon_tlp_payload_bytes(e.tlp);
     e.seq = d->next_tx_seq;
     e.vc = (uint8_t)vc;
     e.cls = (uint8_t)cls;
@@ -298,6 +316,6 @@ void ladon__tx_event(ladon_sim *sim, void *ctx, uint64_t arg) {
     if (d->notify_ready) notify_tx_ready(d);
     return;
   }
-  ladon__kick(d);
+  if (has_work(d)) ladon__kick(d);
   if (d->notify_ready) notify_tx_ready(d);
 }

@@ -25,10 +25,13 @@ typedef enum ladon__pass {
 ladon__pass ladon__order_may_pass(const ladon_tlp *later,
                                   const ladon_tlp *earlier);
 
-/* One queued TLP: the pointer and its arrival stamp (ordering age). */
+/* One queued TLP: the pointer, its arrival stamp (ordering age), and what
+** the transmitter needs of it, computed once at enqueue. */
 typedef struct ladon__txq_entry {
   ladon_tlp *tlp;
   uint64_t stamp;
+  uint32_t wire_bytes;   /* bytes on this link (framing or flit-mode size) */
+  uint32_t data_credits; /* flow-control data credits */
 } ladon__txq_entry;
 
 /* A FIFO ring of at most `cap` entries (allocated once). */
@@ -43,14 +46,10 @@ static inline ladon__txq_entry *ladon__txq_at(const ladon__txq *q, uint32_t i) {
   return &q->ring[k];
 }
 
-static inline bool ladon__txq_push(ladon__txq *q, ladon_tlp *tlp,
-                                   uint64_t stamp) {
-  ladon__txq_entry *e;
+static inline bool ladon__txq_push(ladon__txq *q, const ladon__txq_entry *n) {
   if (q->len == q->cap) return false;
   q->len++;
-  e = ladon__txq_at(q, q->len - 1);
-  e->tlp = tlp;
-  e->stamp = stamp;
+  *ladon__txq_at(q, q->len - 1) = *n;
   return true;
 }
 

@@ -68,6 +68,15 @@ bool ladon__phy_cfg_init(ladon__phy_cfg *c, unsigned gen, unsigned width,
     c->skp_interval_syms = 0;
   }
   c->block_bits = c->block_syms * c->sym_bits + c->sync_bits;
+  c->block_shift = c->block_syms == 16 ? 4 : 0;
+  /* 2000 / rate_half_gt ps per bit as mul >> shift. */
+  c->ps_shift = 0;
+  c->ps_mul = 2000;
+  while (c->ps_mul % c->rate_half_gt) {
+    c->ps_mul *= 2;
+    c->ps_shift++;
+  }
+  c->ps_mul /= c->rate_half_gt;
   if (flit) {
     c->flit_syms = LADON__FLIT_BYTES / width;
     c->skp_every_flits = flit_skp_interval(c->enc, width, c->flit_syms);
@@ -119,8 +128,10 @@ void ladon__phy_place(const ladon__phy_cfg *c, ladon__phy_tx *tx,
   ** after the packet is ready; otherwise the rest of it is IDL/PAD and the
   ** packet starts in Lane 0 of a later Symbol Time (§4.2.1.2.1,
   ** §4.2.2.3.2). */
-  s_ready = ladon__phy_sym_at_or_after(c, ready_ps);
-  if (p / w < s_ready) p = s_ready * w;
+  if (ladon__phy_sym_start_ps(c, p / w) < ready_ps) {
+    s_ready = ladon__phy_sym_at_or_after(c, ready_ps);
+    if (p / w < s_ready) p = s_ready * w;
+  }
   /* At most one STP and one SDP per Symbol Time. */
   if ((int64_t)(p / w) == *last) p = (p / w + 1) * w;
 

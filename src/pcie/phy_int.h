@@ -61,6 +61,9 @@ typedef struct ladon__phy_cfg {
   bool flit;               /* flit mode */
   ladon__encoding enc;
   unsigned rate_half_gt;   /* data rate in units of 0.5 GT/s: 5 .. 128 */
+  uint32_t ps_mul;         /* one bit-time = ps_mul / 2^ps_shift ps, exact: */
+  uint32_t ps_shift;       /*   400, 200, 125, 125/2, 125/4, 125/8 */
+  uint32_t block_shift;    /* log2(block_syms) */
   unsigned sym_bits;       /* lane bit-times per symbol: 10 (8b/10b) or 8 */
   unsigned block_syms;     /* symbols per block: 16 at 128b/130b, else 1 */
   unsigned sync_bits;      /* sync header bits per block: 2 at 128b/130b */
@@ -105,25 +108,30 @@ unsigned ladon__phy_rate_half_gt(unsigned gen);
 
 /* ---- exact time arithmetic -------------------------------------------- */
 
-/* floor(bits * 2000 / rate_half_gt): picoseconds after the epoch. */
+/* floor(bits * 2000 / rate_half_gt): picoseconds after the epoch.  Every
+** rate makes 2000 / rate a multiple of a power of two, so this is a
+** multiply and a shift (in 128 bits past 2^55 bits, about 10 hours at 64
+** GT/s). */
 static inline ladon_time_ps ladon__phy_bits_to_ps(const ladon__phy_cfg *c,
                                                   uint64_t bits) {
-  return (ladon_time_ps)(((ladon__phy_u128)bits * 2000u) / c->rate_half_gt);
+  if (bits < (UINT64_C(1) << 55))
+    return (bits * c->ps_mul) >> c->ps_shift;
+  return (ladon_time_ps)(((ladon__phy_u128)bits * c->ps_mul) >> c->ps_shift);
 }
 
 /* ceil(ps * rate_half_gt / 2000): the first bit-time starting at or after
-** `ps` picoseconds after the epoch. */
+** `ps` picoseconds after the epoch (the inverse of the above). */
 static inline uint64_t ladon__phy_ps_to_bits_ceil(const ladon__phy_cfg *c,
                                                   ladon_time_ps ps) {
-  ladon__phy_u128 n = (ladon__phy_u128)ps * c->rate_half_gt;
-  return (uint64_t)((n + 1999u) / 2000u);
+  ladon__phy_u128 n = (ladon__phy_u128)ps << c->ps_shift;
+  return (uint64_t)((n + c->ps_mul - 1) / c->ps_mul);
 }
 
 /* Lane bit offset where symbol `sym` starts (block sync headers included). */
 static inline uint64_t ladon__phy_sym_start_bits(const ladon__phy_cfg *c,
                                                  uint64_t sym) {
-  return (sym / c->block_syms) * c->block_bits + c->sync_bits +
-         (sym % c->block_syms) * c->sym_bits;
+  return (sym >> c->block_shift) * c->block_bits + c->sync_bits +
+         (sym & (c->block_syms - 1)) * c->sym_bits;
 }
 
 /* Absolute time at which symbol `sym` starts / ends. */
