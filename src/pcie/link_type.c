@@ -36,8 +36,8 @@ static const ladon_param_desc link_params[] = {
     {"replay_buffer", LADON_PARAM_SIZE, "32KiB", NULL,
      "retry buffer size (TLP bytes including framing)", NULL, "256B", "16MiB"},
     {"replay_timer", LADON_PARAM_U64, "24000", "symbol times",
-     "REPLAY_TIMER limit (PCIe Base 6.0 §3.6.2.1: 24000..31000)", NULL, "1",
-     "1000000"},
+     "REPLAY_TIMER limit (PCIe Base 6.0 §3.6.2.1: 24000..31000, or "
+     "80000..100000 with Extended Synch)", NULL, "24000", "100000"},
     {"retrain", LADON_PARAM_TIME, "1us", NULL,
      "time in Recovery after a REPLAY_NUM rollover", NULL, NULL, "1s"},
     {"vcs", LADON_PARAM_U64, "1", NULL,
@@ -50,14 +50,35 @@ static const ladon_param_desc link_params[] = {
      NULL, NULL, "1000000"},
 };
 
+/* What ladon__stats_register() (link_stats.c) puts in the registry, as
+** link.NAME.DIR.STAT with DIR "down" (port a to b) or "up" (b to a). */
 static const ladon_stat_desc link_stats[] = {
-    {"DIR.tlps", "TLPs", "TLPs delivered in direction DIR (down = a to b, up = b to a)"},
-    {"DIR.tlp_bytes", "bytes", "wire bytes of TLPs, replays included"},
+    {"DIR.tlps", "TLPs", "TLPs delivered (down = a to b, up = b to a)"},
+    {"DIR.tlp_bytes", "bytes", "wire bytes of TLP transmissions, replays included"},
+    {"DIR.payload_bytes", "bytes", "payload bytes of delivered TLPs"},
+    {"DIR.dllps", "DLLPs", "DLLPs transmitted"},
     {"DIR.dllp_bytes", "bytes", "wire bytes of DLLPs"},
-    {"DIR.replays", NULL, "replays started (timeout or NAK)"},
-    {"DIR.naks", NULL, "NAK DLLPs sent"},
-    {"DIR.utilization", NULL, "fraction of time the lanes carried symbols"},
-    {"DIR.credit_stall_ps", "ps", "time the oldest TLP waited for credits"},
+    {"DIR.acks", "DLLPs", "Acks transmitted"},
+    {"DIR.naks", "DLLPs", "Naks transmitted"},
+    {"DIR.update_fcs", "DLLPs", "UpdateFC DLLPs transmitted"},
+    {"DIR.replays", NULL, "replays started (timeout or Nak)"},
+    {"DIR.replayed_tlps", NULL, "TLPs (flit mode: flits) retransmitted"},
+    {"DIR.retrains", NULL, "REPLAY_NUM rollovers that retrained the link"},
+    {"DIR.bad_tlps", NULL, "TLPs (flit mode: flits) received corrupt"},
+    {"DIR.bad_dllps", NULL, "DLLPs received corrupt"},
+    {"DIR.flits", "flits", "payload flits transmitted (flit mode)"},
+    {"DIR.busy_ps", "ps",
+     "time the lanes carried TLPs and DLLPs; utilisation = busy_ps / elapsed"},
+    {"DIR.credit_stall_ps", "ps", "time TLPs waited for credits, all types"},
+    {"DIR.credit_stall_ph_ps", "ps", "... for posted header credits"},
+    {"DIR.credit_stall_pd_ps", "ps", "... for posted data credits"},
+    {"DIR.credit_stall_nph_ps", "ps", "... for non-posted header credits"},
+    {"DIR.credit_stall_npd_ps", "ps", "... for non-posted data credits"},
+    {"DIR.credit_stall_cplh_ps", "ps", "... for completion header credits"},
+    {"DIR.credit_stall_cpld_ps", "ps", "... for completion data credits"},
+    {"DIR.queue_depth_p", "TLPs", "posted transmit queue depth (histogram)"},
+    {"DIR.queue_depth_np", "TLPs", "non-posted transmit queue depth (histogram)"},
+    {"DIR.queue_depth_cpl", "TLPs", "completion transmit queue depth (histogram)"},
 };
 
 void ladon__link_config_from_params(const ladon_params *p,
