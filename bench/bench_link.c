@@ -9,7 +9,8 @@
 **      accepted the TLP (so back-pressure is real).
 ** Every TLP comes from the TLP pool and goes back to it at the sink.
 **
-** usage: bench_link [SIM_MICROSECONDS]      (default 20000 = 20 ms)
+** usage: bench_link [SIM_MICROSECONDS [REPEATS]]
+**        (default 20000 = 20 ms of simulated time per case, best of 3)
 **
 ** The wall clock is read only here, never inside the library.
 */
@@ -144,7 +145,29 @@ static ladon_link *link_new(ladon_sim *sim, const char *name, node *a,
 
 /* ---- cases -------------------------------------------------------------- */
 
+static int repeats = 3;
+static double best_rate; /* the best TLPs per CPU second of a case's runs */
+
+static void one_link_run(uint32_t size, int both, ladon_time_ps span);
+static void chain_run(uint32_t size, ladon_time_ps span);
+
+/* Runs a case `repeats` times; on a shared machine the fastest run is the
+** one least disturbed by other processes. */
 static void one_link(uint32_t size, int both, ladon_time_ps span) {
+  int i;
+  best_rate = 0;
+  for (i = 0; i < repeats; i++) one_link_run(size, both, span);
+  printf("  => best of %d: %.2f M TLPs/s\n", repeats, best_rate / 1e6);
+}
+
+static void chain(uint32_t size, ladon_time_ps span) {
+  int i;
+  best_rate = 0;
+  for (i = 0; i < repeats; i++) chain_run(size, span);
+  printf("  => best of %d: %.2f M TLPs/s end to end\n", repeats, best_rate / 1e6);
+}
+
+static void one_link_run(uint32_t size, int both, ladon_time_ps span) {
   ladon_sim *sim = ladon_sim_new(NULL, NULL);
   node *a, *b;
   ladon_link *l;
@@ -165,6 +188,7 @@ static void one_link(uint32_t size, int both, ladon_time_ps span) {
   c1 = cpu_s();
   t1 = wall_s();
   n = a->received + b->received - n;
+  if ((double)n / (c1 - c0) > best_rate) best_rate = (double)n / (c1 - c0);
   ladon_link_counters_get(l, LADON_LINK_UP, &c);
   printf("one Gen3 x8 link, %4u B writes, %-7s %6.2f M TLPs/s wall, %6.2f M "
          "TLPs/s CPU  (%llu TLPs, %.3f s wall, %.2f events/TLP, %llu Acks up)\n",
@@ -178,7 +202,7 @@ static void one_link(uint32_t size, int both, ladon_time_ps span) {
   ladon_sim_free(sim);
 }
 
-static void chain(uint32_t size, ladon_time_ps span) {
+static void chain_run(uint32_t size, ladon_time_ps span) {
   /* src -> l0 -> [f1 in | f1 out] -> l1 -> ... -> l3 -> sink */
   enum { LINKS = 4 };
   ladon_sim *sim = ladon_sim_new(NULL, NULL);
@@ -211,6 +235,7 @@ static void chain(uint32_t size, ladon_time_ps span) {
   c1 = cpu_s();
   t1 = wall_s();
   n = ends[2 * LINKS - 1]->received - n;
+  if ((double)n / (c1 - c0) > best_rate) best_rate = (double)n / (c1 - c0);
   printf("chain of %d Gen3 x8 links, %4u B writes: %6.2f M TLPs/s wall, %6.2f "
          "M TLPs/s CPU end to end (%.2f M link crossings/s CPU, %.3f s wall)\n",
          LINKS, size, (double)n / (t1 - t0) / 1e6, (double)n / (c1 - c0) / 1e6,
@@ -222,6 +247,8 @@ static void chain(uint32_t size, ladon_time_ps span) {
 
 int main(int argc, char **argv) {
   ladon_time_ps span = LADON_US(argc > 1 ? strtoull(argv[1], NULL, 10) : 20000);
+  if (argc > 2) repeats = atoi(argv[2]);
+  if (repeats < 1) repeats = 1;
   one_link(64, 0, span);
   one_link(256, 0, span);
   one_link(64, 1, span);

@@ -106,7 +106,7 @@ ladon_link *ladon_port_link(const ladon_port *port) {
 }
 
 unsigned ladon__tc_vc(const ladon_link *l, unsigned tc) {
-  return (tc & 7u) % l->vcs;
+  return l->tc_vc[tc & 7u];
 }
 
 /* The direction a port transmits on, and the one it receives on. */
@@ -493,6 +493,7 @@ ladon_link *ladon_link_new(ladon_sim *sim, const char *name,
   l->cfg = *cfg;
   l->flit = flit;
   l->vcs = cfg->vcs;
+  for (i = 0; i < 8; i++) l->tc_vc[i] = (uint8_t)(i % cfg->vcs);
   /* §3.4.2: Scaled Flow Control must be supported at 16.0 GT/s and above
   ** and when flit mode is enabled; the model activates it there. */
   l->scaled_fc = cfg->gen >= 4 || flit;

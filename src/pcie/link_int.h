@@ -223,6 +223,7 @@ struct ladon_link {
   ladon_port *port[2];
   ladon__dir dir[2];
   unsigned vcs;
+  uint8_t tc_vc[8];             /* traffic class -> VC */
   bool flit;
   bool scaled_fc;
   ladon_time_ps ack_limit_ps;   /* Ack Latency Limit */

@@ -44,8 +44,8 @@ bool ladon__tl_pick(ladon__dir *d, ladon_time_ps now, unsigned *vc_out,
   const unsigned nvc = d->link->vcs;
   unsigned blocked = 0, i, c;
   bool found = false;
-  for (i = 0; i < nvc; i++) {
-    unsigned v = (d->vc_rr + i) % nvc;
+  unsigned v = d->vc_rr;
+  for (i = 0; i < nvc; i++, v = v + 1 == nvc ? 0 : v + 1) {
     int best = -1;
     uint64_t best_stamp = 0;
     if (d->fci_state[v] != LADON__FCI_DONE) continue;
@@ -93,7 +93,7 @@ ladon_tlp *ladon__tl_take(ladon__dir *d, unsigned vc, unsigned cls) {
   /* Equation 2-1: CREDITS_CONSUMED advances modulo 2^[Field Size]. */
   h->consumed = (h->consumed + 1u) & ladon__fc_mask(d->scale[2 * cls]);
   dt->consumed = (dt->consumed + data) & ladon__fc_mask(d->scale[2 * cls + 1]);
-  d->vc_rr = (vc + 1) % d->link->vcs;
+  d->vc_rr = vc + 1 == d->link->vcs ? 0 : vc + 1;
   if (d->q_was_full[vc][cls]) {
     d->q_was_full[vc][cls] = false;
     d->notify_ready = true;
@@ -276,7 +276,8 @@ void ladon__tx_event(ladon_sim *sim, void *ctx, uint64_t arg) {
     d->rev->acked_all = true;
     ladon__timer_stop(&d->rev->ack);
     send_dllp(d, now, LADON__DLLP_ACK, (d->rev->next_rcv_seq - 1u) & 0xfffu);
-  } else if (ladon__fc_dllp_next(d, &a, &b)) {
+  } else if ((d->fcu_owed_n || d->fc_ready_vcs < l->vcs) &&
+             ladon__fc_dllp_next(d, &a, &b)) {
     send_dllp(d, now, a, b);
   } else if (d->replaying) {
     ladon__retry *e = rb_at(d, d->replay_pos++);

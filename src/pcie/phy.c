@@ -69,6 +69,8 @@ bool ladon__phy_cfg_init(ladon__phy_cfg *c, unsigned gen, unsigned width,
   }
   c->block_bits = c->block_syms * c->sym_bits + c->sync_bits;
   c->block_shift = c->block_syms == 16 ? 4 : 0;
+  for (c->width_shift = 0; (1u << c->width_shift) < width; c->width_shift++) {
+  }
   /* 2000 / rate_half_gt ps per bit as mul >> shift. */
   c->ps_shift = 0;
   c->ps_mul = 2000;
@@ -120,6 +122,7 @@ void ladon__phy_place(const ladon__phy_cfg *c, ladon__phy_tx *tx,
                       ladon__pkt_kind kind, uint32_t len_bytes,
                       ladon_time_ps ready_ps, ladon__phy_slot *out) {
   const uint64_t w = c->width;
+  const unsigned ws = c->width_shift; /* widths are powers of two */
   const uint64_t interval = c->skp_interval_syms;
   uint64_t p = tx->pos, e, r, s_ready;
   int64_t *last = kind == LADON__PKT_TLP ? &tx->last_stp_sym : &tx->last_sdp_sym;
@@ -128,12 +131,12 @@ void ladon__phy_place(const ladon__phy_cfg *c, ladon__phy_tx *tx,
   ** after the packet is ready; otherwise the rest of it is IDL/PAD and the
   ** packet starts in Lane 0 of a later Symbol Time (§4.2.1.2.1,
   ** §4.2.2.3.2). */
-  if (ladon__phy_sym_start_ps(c, p / w) < ready_ps) {
+  if (ladon__phy_sym_start_ps(c, p >> ws) < ready_ps) {
     s_ready = ladon__phy_sym_at_or_after(c, ready_ps);
-    if (p / w < s_ready) p = s_ready * w;
+    if ((p >> ws) < s_ready) p = s_ready << ws;
   }
   /* At most one STP and one SDP per Symbol Time. */
-  if ((int64_t)(p / w) == *last) p = (p / w + 1) * w;
+  if ((int64_t)(p >> ws) == *last) p = ((p >> ws) + 1) << ws;
 
   /* SKP Ordered Sets that fell due while nothing was in progress went out
   ** on schedule, at `skp_due_sym` and every interval after it. */
@@ -150,11 +153,11 @@ void ladon__phy_place(const ladon__phy_cfg *c, ladon__phy_tx *tx,
 
   e = p + len_bytes;
   out->first_byte = p;
-  out->first_sym = p / w;
-  out->last_sym = (e - 1) / w;
+  out->first_sym = p >> ws;
+  out->last_sym = (e - 1) >> ws;
   out->start_ps = ladon__phy_sym_start_ps(c, out->first_sym);
   out->end_ps = ladon__phy_sym_end_ps(c, out->last_sym);
-  *last = (int64_t)(p / w);
+  *last = (int64_t)(p >> ws);
 
   if (e > r) {
     /* The SKP fell due while this packet was in progress: it goes at the
@@ -175,7 +178,7 @@ void ladon__phy_place(const ladon__phy_cfg *c, ladon__phy_tx *tx,
 
 ladon_time_ps ladon__phy_next_decision_ps(const ladon__phy_cfg *c,
                                           const ladon__phy_tx *tx) {
-  return ladon__phy_sym_start_ps(c, tx->pos / c->width);
+  return ladon__phy_sym_start_ps(c, tx->pos >> c->width_shift);
 }
 
 void ladon__phy_tx_resume(const ladon__phy_cfg *c, ladon__phy_tx *tx,

@@ -64,6 +64,7 @@ typedef struct ladon__phy_cfg {
   uint32_t ps_mul;         /* one bit-time = ps_mul / 2^ps_shift ps, exact: */
   uint32_t ps_shift;       /*   400, 200, 125, 125/2, 125/4, 125/8 */
   uint32_t block_shift;    /* log2(block_syms) */
+  uint32_t width_shift;    /* log2(width) */
   unsigned sym_bits;       /* lane bit-times per symbol: 10 (8b/10b) or 8 */
   unsigned block_syms;     /* symbols per block: 16 at 128b/130b, else 1 */
   unsigned sync_bits;      /* sync header bits per block: 2 at 128b/130b */
