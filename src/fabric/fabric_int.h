@@ -1,0 +1,30 @@
+/* Internals of a built fabric, shared by the fabric's files. */
+#ifndef LADON_FABRIC_FABRIC_INT_H
+#define LADON_FABRIC_FABRIC_INT_H
+
+#include "fabric/topology_int.h"
+#include "ladon/fabric.h"
+#include "ladon/link.h"
+
+struct ladon_fabric {
+  ladon__topo *topo;
+  ladon_sim *sim;
+  uint64_t seed;
+  void **inst;          /* per component: the model instance */
+  ladon_link **links;   /* per topology link */
+  void **workloads;     /* per topology workload: the instance */
+  bool started;
+};
+
+/*
+** Re-reports an error that a model or the link layer produced without a
+** position at `node`, keeping its code: "WHAT: TEXT (PATH)".
+*/
+ladon_status ladon__fabric_error_at(const ladon_fabric *f,
+                                    ladon__json_node node, const char *what,
+                                    ladon_error *err);
+
+/* Enumerates every PCIe domain of the fabric (enumerate.c). */
+ladon_status ladon__fabric_enumerate(ladon_fabric *f, ladon_error *err);
+
+#endif
