@@ -1,0 +1,380 @@
+/*
+** PCI configuration space register offsets and field masks.
+**
+** Names follow Linux include/uapi/linux/pci_regs.h so that readers can
+** cross-check against drivers; values come from the PCIe Base Specification
+** 5.0 (section noted per block).  Offsets inside a capability are relative to
+** the capability's own start.  Names marked "(no Linux name)" are fields the
+** Linux header does not name; they follow the same pattern.
+*/
+#ifndef LADON_PCIE_PCI_REGS_H
+#define LADON_PCIE_PCI_REGS_H
+
+/* §7.2.2: 256 B of PCI-compatible space, 4 KiB in total for PCIe. */
+#define PCI_CFG_SPACE_SIZE 256
+#define PCI_CFG_SPACE_EXP_SIZE 4096
+#define PCI_STD_HEADER_SIZEOF 64
+
+/* ---- Common header, Type 0 and Type 1 (§7.5.1.1) ---------------------- */
+#define PCI_VENDOR_ID 0x00 /* 16 bits */
+#define PCI_DEVICE_ID 0x02 /* 16 bits */
+#define PCI_COMMAND 0x04   /* 16 bits, §7.5.1.1.3 */
+#define PCI_COMMAND_IO 0x0001
+#define PCI_COMMAND_MEMORY 0x0002
+#define PCI_COMMAND_MASTER 0x0004
+#define PCI_COMMAND_SPECIAL 0x0008
+#define PCI_COMMAND_INVALIDATE 0x0010
+#define PCI_COMMAND_VGA_PALETTE 0x0020
+#define PCI_COMMAND_PARITY 0x0040
+#define PCI_COMMAND_WAIT 0x0080
+#define PCI_COMMAND_SERR 0x0100
+#define PCI_COMMAND_FAST_BACK 0x0200
+#define PCI_COMMAND_INTX_DISABLE 0x0400
+#define PCI_STATUS 0x06 /* 16 bits, §7.5.1.1.4 */
+#define PCI_STATUS_IMM_READY 0x0001
+#define PCI_STATUS_INTERRUPT 0x0008
+#define PCI_STATUS_CAP_LIST 0x0010
+#define PCI_STATUS_66MHZ 0x0020
+#define PCI_STATUS_FAST_BACK 0x0080
+#define PCI_STATUS_PARITY 0x0100 /* Master Data Parity Error */
+#define PCI_STATUS_DEVSEL_MASK 0x0600
+#define PCI_STATUS_SIG_TARGET_ABORT 0x0800
+#define PCI_STATUS_REC_TARGET_ABORT 0x1000
+#define PCI_STATUS_REC_MASTER_ABORT 0x2000
+#define PCI_STATUS_SIG_SYSTEM_ERROR 0x4000
+#define PCI_STATUS_DETECTED_PARITY 0x8000
+#define PCI_CLASS_REVISION 0x08 /* class code (24 bits) << 8 | revision */
+#define PCI_REVISION_ID 0x08
+#define PCI_CLASS_PROG 0x09
+#define PCI_CLASS_DEVICE 0x0a
+#define PCI_CACHE_LINE_SIZE 0x0c
+#define PCI_LATENCY_TIMER 0x0d
+#define PCI_HEADER_TYPE 0x0e
+#define PCI_HEADER_TYPE_MASK 0x7f
+#define PCI_HEADER_TYPE_NORMAL 0
+#define PCI_HEADER_TYPE_BRIDGE 1
+#define PCI_HEADER_TYPE_MFD 0x80
+#define PCI_BIST 0x0f
+#define PCI_CAPABILITY_LIST 0x34
+#define PCI_INTERRUPT_LINE 0x3c
+#define PCI_INTERRUPT_PIN 0x3d
+
+/* ---- Base Address Registers (§7.5.1.2.1) ------------------------------- */
+#define PCI_BASE_ADDRESS_0 0x10
+#define PCI_BASE_ADDRESS_1 0x14
+#define PCI_BASE_ADDRESS_2 0x18
+#define PCI_BASE_ADDRESS_3 0x1c
+#define PCI_BASE_ADDRESS_4 0x20
+#define PCI_BASE_ADDRESS_5 0x24
+#define PCI_BASE_ADDRESS_SPACE 0x01
+#define PCI_BASE_ADDRESS_SPACE_IO 0x01
+#define PCI_BASE_ADDRESS_SPACE_MEMORY 0x00
+#define PCI_BASE_ADDRESS_MEM_TYPE_MASK 0x06
+#define PCI_BASE_ADDRESS_MEM_TYPE_32 0x00
+#define PCI_BASE_ADDRESS_MEM_TYPE_64 0x04
+#define PCI_BASE_ADDRESS_MEM_PREFETCH 0x08
+#define PCI_BASE_ADDRESS_MEM_MASK 0xfffffff0u
+#define PCI_BASE_ADDRESS_IO_MASK 0xfffffffcu
+
+/* ---- Type 0 only (§7.5.1.2) -------------------------------------------- */
+#define PCI_CARDBUS_CIS 0x28
+#define PCI_SUBSYSTEM_VENDOR_ID 0x2c
+#define PCI_SUBSYSTEM_ID 0x2e
+#define PCI_ROM_ADDRESS 0x30
+#define PCI_ROM_ADDRESS_ENABLE 0x01
+#define PCI_ROM_ADDRESS_MASK 0xfffff800u
+#define PCI_MIN_GNT 0x3e
+#define PCI_MAX_LAT 0x3f
+
+/* ---- Type 1 only (§7.5.1.3) -------------------------------------------- */
+#define PCI_PRIMARY_BUS 0x18
+#define PCI_SECONDARY_BUS 0x19
+#define PCI_SUBORDINATE_BUS 0x1a
+#define PCI_SEC_LATENCY_TIMER 0x1b
+#define PCI_IO_BASE 0x1c
+#define PCI_IO_LIMIT 0x1d
+#define PCI_IO_RANGE_TYPE_MASK 0x0f
+#define PCI_IO_RANGE_TYPE_16 0x00
+#define PCI_IO_RANGE_TYPE_32 0x01
+#define PCI_IO_RANGE_MASK 0xf0
+#define PCI_SEC_STATUS 0x1e
+#define PCI_MEMORY_BASE 0x20
+#define PCI_MEMORY_LIMIT 0x22
+#define PCI_MEMORY_RANGE_TYPE_MASK 0x000f
+#define PCI_MEMORY_RANGE_MASK 0xfff0
+#define PCI_PREF_MEMORY_BASE 0x24
+#define PCI_PREF_MEMORY_LIMIT 0x26
+#define PCI_PREF_RANGE_TYPE_MASK 0x000f
+#define PCI_PREF_RANGE_TYPE_32 0x0000
+#define PCI_PREF_RANGE_TYPE_64 0x0001
+#define PCI_PREF_RANGE_MASK 0xfff0
+#define PCI_PREF_BASE_UPPER32 0x28
+#define PCI_PREF_LIMIT_UPPER32 0x2c
+#define PCI_IO_BASE_UPPER16 0x30
+#define PCI_IO_LIMIT_UPPER16 0x32
+#define PCI_ROM_ADDRESS1 0x38
+#define PCI_BRIDGE_CONTROL 0x3e /* §7.5.1.3.13 */
+#define PCI_BRIDGE_CTL_PARITY 0x0001
+#define PCI_BRIDGE_CTL_SERR 0x0002
+#define PCI_BRIDGE_CTL_ISA 0x0004
+#define PCI_BRIDGE_CTL_VGA 0x0008
+#define PCI_BRIDGE_CTL_VGA_16BIT 0x0010
+#define PCI_BRIDGE_CTL_MASTER_ABORT 0x0020
+#define PCI_BRIDGE_CTL_BUS_RESET 0x0040
+#define PCI_BRIDGE_CTL_FAST_BACK 0x0080
+
+/* ---- Capability list (§7.5.1.1.11, §7.5.2) ----------------------------- */
+#define PCI_CAP_LIST_ID 0
+#define PCI_CAP_LIST_NEXT 1
+#define PCI_CAP_FLAGS 2
+#define PCI_CAP_ID_PM 0x01
+#define PCI_CAP_ID_MSI 0x05
+#define PCI_CAP_ID_VNDR 0x09
+#define PCI_CAP_ID_EXP 0x10
+#define PCI_CAP_ID_MSIX 0x11
+
+/* ---- Power Management (§7.5.2) ----------------------------------------- */
+#define PCI_PM_PMC 2
+#define PCI_PM_CAP_VER_MASK 0x0007
+#define PCI_PM_CAP_PME_CLOCK 0x0008
+#define PCI_PM_CAP_DSI 0x0020
+#define PCI_PM_CAP_AUX_POWER 0x01c0
+#define PCI_PM_CAP_D1 0x0200
+#define PCI_PM_CAP_D2 0x0400
+#define PCI_PM_CAP_PME_MASK 0xf800
+#define PCI_PM_CAP_PME_SHIFT 11
+#define PCI_PM_CTRL 4
+#define PCI_PM_CTRL_STATE_MASK 0x0003
+#define PCI_PM_CTRL_NO_SOFT_RESET 0x0008
+#define PCI_PM_CTRL_PME_ENABLE 0x0100
+#define PCI_PM_CTRL_DATA_SEL_MASK 0x1e00
+#define PCI_PM_CTRL_DATA_SCALE_MASK 0x6000
+#define PCI_PM_CTRL_PME_STATUS 0x8000
+#define PCI_PM_DATA_REGISTER 7
+#define PCI_PM_SIZEOF 8
+#define PCI_D0 0
+#define PCI_D1 1
+#define PCI_D2 2
+#define PCI_D3hot 3
+
+/* ---- MSI-X (§7.7.2) ---------------------------------------------------- */
+#define PCI_MSIX_FLAGS 2
+#define PCI_MSIX_FLAGS_QSIZE 0x07ff
+#define PCI_MSIX_FLAGS_MASKALL 0x4000
+#define PCI_MSIX_FLAGS_ENABLE 0x8000
+#define PCI_MSIX_TABLE 4
+#define PCI_MSIX_TABLE_BIR 0x00000007u
+#define PCI_MSIX_TABLE_OFFSET 0xfffffff8u
+#define PCI_MSIX_PBA 8
+#define PCI_MSIX_PBA_BIR 0x00000007u
+#define PCI_MSIX_PBA_OFFSET 0xfffffff8u
+#define PCI_CAP_MSIX_SIZEOF 12
+#define PCI_MSIX_ENTRY_SIZE 16
+
+/* ---- PCI Express Capability (§7.5.3) ----------------------------------- */
+#define PCI_EXP_FLAGS 0x02 /* §7.5.3.2 */
+#define PCI_EXP_FLAGS_VERS 0x000f
+#define PCI_EXP_FLAGS_TYPE 0x00f0
+#define PCI_EXP_FLAGS_SLOT 0x0100
+#define PCI_EXP_FLAGS_IRQ 0x3e00
+#define PCI_EXP_TYPE_ENDPOINT 0x0
+#define PCI_EXP_TYPE_LEG_END 0x1
+#define PCI_EXP_TYPE_ROOT_PORT 0x4
+#define PCI_EXP_TYPE_UPSTREAM 0x5
+#define PCI_EXP_TYPE_DOWNSTREAM 0x6
+#define PCI_EXP_TYPE_PCI_BRIDGE 0x7
+#define PCI_EXP_TYPE_PCIE_BRIDGE 0x8
+#define PCI_EXP_TYPE_RC_END 0x9
+#define PCI_EXP_TYPE_RC_EC 0xa
+#define PCI_EXP_DEVCAP 0x04 /* §7.5.3.3 */
+#define PCI_EXP_DEVCAP_PAYLOAD 0x00000007u
+#define PCI_EXP_DEVCAP_PHANTOM 0x00000018u
+#define PCI_EXP_DEVCAP_EXT_TAG 0x00000020u
+#define PCI_EXP_DEVCAP_L0S 0x000001c0u
+#define PCI_EXP_DEVCAP_L1 0x00000e00u
+#define PCI_EXP_DEVCAP_RBER 0x00008000u
+#define PCI_EXP_DEVCAP_PWR_VAL 0x03fc0000u
+#define PCI_EXP_DEVCAP_PWR_SCL 0x0c000000u
+#define PCI_EXP_DEVCAP_FLR 0x10000000u
+#define PCI_EXP_DEVCTL 0x08 /* §7.5.3.4 */
+#define PCI_EXP_DEVCTL_CERE 0x0001
+#define PCI_EXP_DEVCTL_NFERE 0x0002
+#define PCI_EXP_DEVCTL_FERE 0x0004
+#define PCI_EXP_DEVCTL_URRE 0x0008
+#define PCI_EXP_DEVCTL_RELAX_EN 0x0010
+#define PCI_EXP_DEVCTL_PAYLOAD 0x00e0
+#define PCI_EXP_DEVCTL_PAYLOAD_128B 0x0000
+#define PCI_EXP_DEVCTL_PAYLOAD_256B 0x0020
+#define PCI_EXP_DEVCTL_PAYLOAD_512B 0x0040
+#define PCI_EXP_DEVCTL_PAYLOAD_1024B 0x0060
+#define PCI_EXP_DEVCTL_PAYLOAD_2048B 0x0080
+#define PCI_EXP_DEVCTL_PAYLOAD_4096B 0x00a0
+#define PCI_EXP_DEVCTL_EXT_TAG 0x0100
+#define PCI_EXP_DEVCTL_PHANTOM 0x0200
+#define PCI_EXP_DEVCTL_AUX_PME 0x0400
+#define PCI_EXP_DEVCTL_NOSNOOP_EN 0x0800
+#define PCI_EXP_DEVCTL_READRQ 0x7000
+#define PCI_EXP_DEVCTL_READRQ_128B 0x0000
+#define PCI_EXP_DEVCTL_READRQ_256B 0x1000
+#define PCI_EXP_DEVCTL_READRQ_512B 0x2000
+#define PCI_EXP_DEVCTL_READRQ_1024B 0x3000
+#define PCI_EXP_DEVCTL_READRQ_2048B 0x4000
+#define PCI_EXP_DEVCTL_READRQ_4096B 0x5000
+#define PCI_EXP_DEVCTL_BCR_FLR 0x8000
+#define PCI_EXP_DEVSTA 0x0a /* §7.5.3.5 */
+#define PCI_EXP_DEVSTA_CED 0x0001
+#define PCI_EXP_DEVSTA_NFED 0x0002
+#define PCI_EXP_DEVSTA_FED 0x0004
+#define PCI_EXP_DEVSTA_URD 0x0008
+#define PCI_EXP_DEVSTA_AUXPD 0x0010
+#define PCI_EXP_DEVSTA_TRPND 0x0020
+#define PCI_EXP_LNKCAP 0x0c /* §7.5.3.6 */
+#define PCI_EXP_LNKCAP_SLS 0x0000000fu
+#define PCI_EXP_LNKCAP_SLS_2_5GB 0x00000001u
+#define PCI_EXP_LNKCAP_SLS_5_0GB 0x00000002u
+#define PCI_EXP_LNKCAP_SLS_8_0GB 0x00000003u
+#define PCI_EXP_LNKCAP_SLS_16_0GB 0x00000004u
+#define PCI_EXP_LNKCAP_SLS_32_0GB 0x00000005u
+#define PCI_EXP_LNKCAP_SLS_64_0GB 0x00000006u
+#define PCI_EXP_LNKCAP_MLW 0x000003f0u
+#define PCI_EXP_LNKCAP_ASPMS 0x00000c00u
+#define PCI_EXP_LNKCAP_L0SEL 0x00007000u
+#define PCI_EXP_LNKCAP_L1EL 0x00038000u
+#define PCI_EXP_LNKCAP_CLKPM 0x00040000u
+#define PCI_EXP_LNKCAP_SDERC 0x00080000u
+#define PCI_EXP_LNKCAP_DLLLARC 0x00100000u
+#define PCI_EXP_LNKCAP_LBNC 0x00200000u
+#define PCI_EXP_LNKCAP_PN 0xff000000u
+#define PCI_EXP_LNKCTL 0x10 /* §7.5.3.7 */
+#define PCI_EXP_LNKCTL_ASPMC 0x0003
+#define PCI_EXP_LNKCTL_RCB 0x0008
+#define PCI_EXP_LNKCTL_LD 0x0010
+#define PCI_EXP_LNKCTL_RL 0x0020
+#define PCI_EXP_LNKCTL_CCC 0x0040
+#define PCI_EXP_LNKCTL_ES 0x0080
+#define PCI_EXP_LNKCTL_CLKREQ_EN 0x0100
+#define PCI_EXP_LNKCTL_HAWD 0x0200
+#define PCI_EXP_LNKCTL_LBMIE 0x0400
+#define PCI_EXP_LNKCTL_LABIE 0x0800
+#define PCI_EXP_LNKSTA 0x12 /* §7.5.3.8 */
+#define PCI_EXP_LNKSTA_CLS 0x000f
+#define PCI_EXP_LNKSTA_NLW 0x03f0
+#define PCI_EXP_LNKSTA_NLW_SHIFT 4
+#define PCI_EXP_LNKSTA_LT 0x0800
+#define PCI_EXP_LNKSTA_SLC 0x1000
+#define PCI_EXP_LNKSTA_DLLLA 0x2000
+#define PCI_EXP_LNKSTA_LBMS 0x4000
+#define PCI_EXP_LNKSTA_LABS 0x8000
+#define PCI_EXP_SLTCAP 0x14 /* §7.5.3.9 */
+#define PCI_EXP_SLTCAP_PSN 0xfff80000u
+#define PCI_EXP_SLTCTL 0x18 /* §7.5.3.10 */
+#define PCI_EXP_SLTSTA 0x1a /* §7.5.3.11 */
+#define PCI_EXP_SLTSTA_ABP 0x0001
+#define PCI_EXP_SLTSTA_PFD 0x0002
+#define PCI_EXP_SLTSTA_MRLSC 0x0004
+#define PCI_EXP_SLTSTA_PDC 0x0008
+#define PCI_EXP_SLTSTA_CC 0x0010
+#define PCI_EXP_SLTSTA_MRLSS 0x0020
+#define PCI_EXP_SLTSTA_PDS 0x0040
+#define PCI_EXP_SLTSTA_EIS 0x0080
+#define PCI_EXP_SLTSTA_DLLSC 0x0100
+#define PCI_EXP_RTCTL 0x1c /* §7.5.3.12 */
+#define PCI_EXP_RTCAP 0x1e /* §7.5.3.13 */
+#define PCI_EXP_RTSTA 0x20 /* §7.5.3.14 */
+#define PCI_EXP_RTSTA_PME 0x00010000u
+#define PCI_EXP_RTSTA_PENDING 0x00020000u
+#define PCI_EXP_DEVCAP2 0x24 /* §7.5.3.15 */
+#define PCI_EXP_DEVCAP2_COMP_TO_RANGES 0x0000000fu /* (no Linux name) */
+#define PCI_EXP_DEVCAP2_COMP_TMOUT_DIS 0x00000010u
+#define PCI_EXP_DEVCAP2_ARI 0x00000020u
+#define PCI_EXP_DEVCAP2_10BIT_TAG_COMP 0x00010000u
+#define PCI_EXP_DEVCAP2_10BIT_TAG_REQ 0x00020000u
+#define PCI_EXP_DEVCTL2 0x28 /* §7.5.3.16 */
+#define PCI_EXP_DEVCTL2_COMP_TIMEOUT 0x000f
+#define PCI_EXP_DEVCTL2_COMP_TMOUT_DIS 0x0010
+#define PCI_EXP_DEVCTL2_ARI 0x0020
+#define PCI_EXP_DEVCTL2_10BIT_TAG_REQ_EN 0x1000
+#define PCI_EXP_DEVSTA2 0x2a
+#define PCI_EXP_LNKCAP2 0x2c /* §7.5.3.18 */
+#define PCI_EXP_LNKCAP2_SLS 0x000000feu
+#define PCI_EXP_LNKCAP2_SLS_2_5GB 0x00000002u
+#define PCI_EXP_LNKCAP2_SLS_5_0GB 0x00000004u
+#define PCI_EXP_LNKCAP2_SLS_8_0GB 0x00000008u
+#define PCI_EXP_LNKCAP2_SLS_16_0GB 0x00000010u
+#define PCI_EXP_LNKCAP2_SLS_32_0GB 0x00000020u
+#define PCI_EXP_LNKCAP2_SLS_64_0GB 0x00000040u
+#define PCI_EXP_LNKCTL2 0x30 /* §7.5.3.19 */
+#define PCI_EXP_LNKCTL2_TLS 0x000f
+#define PCI_EXP_LNKSTA2 0x32
+#define PCI_EXP_SLTCAP2 0x34
+#define PCI_EXP_SLTCTL2 0x38
+#define PCI_EXP_SLTSTA2 0x3a
+/* The structure spans 3Ch bytes; registers a port type lacks are RsvdZ. */
+#define PCI_CAP_EXP_SIZEOF 0x3c /* (no Linux name) */
+
+/* ---- Extended capabilities (§7.6.3) ------------------------------------ */
+#define PCI_EXT_CAP_ID(header) ((header) & 0x0000ffffu)
+#define PCI_EXT_CAP_VER(header) (((header) >> 16) & 0xfu)
+#define PCI_EXT_CAP_NEXT(header) (((header) >> 20) & 0xffcu)
+#define PCI_EXT_CAP_ID_ERR 0x01
+#define PCI_EXT_CAP_ID_ACS 0x0d
+#define PCI_EXT_CAP_ID_ARI 0x0e
+#define PCI_EXT_CAP_ID_ATS 0x0f
+#define PCI_EXT_CAP_ID_SRIOV 0x10
+
+/* ---- ACS (§7.7.8) ------------------------------------------------------ */
+#define PCI_ACS_CAP 0x04
+#define PCI_ACS_SV 0x0001
+#define PCI_ACS_TB 0x0002
+#define PCI_ACS_RR 0x0004
+#define PCI_ACS_CR 0x0008
+#define PCI_ACS_UF 0x0010
+#define PCI_ACS_EC 0x0020
+#define PCI_ACS_DT 0x0040
+#define PCI_ACS_EGRESS_BITS 0x05 /* byte: Egress Control Vector Size */
+#define PCI_ACS_CTRL 0x06
+#define PCI_ACS_EGRESS_CTL_V 0x08
+
+/* ---- ARI (§7.8.7) ------------------------------------------------------ */
+#define PCI_ARI_CAP 0x04
+#define PCI_ARI_CAP_MFVC 0x0001
+#define PCI_ARI_CAP_ACS 0x0002
+#define PCI_ARI_CAP_NFN(x) (((x) >> 8) & 0xff)
+#define PCI_ARI_CTRL 0x06
+#define PCI_ARI_CTRL_MFVC 0x0001
+#define PCI_ARI_CTRL_ACS 0x0002
+#define PCI_ARI_CTRL_FG(x) (((x) >> 4) & 7)
+#define PCI_EXT_CAP_ARI_SIZEOF 8
+
+/* ---- SR-IOV (§9.3.3) --------------------------------------------------- */
+#define PCI_SRIOV_CAP 0x04 /* §9.3.3.2 */
+#define PCI_SRIOV_CAP_VFM 0x00000001u
+#define PCI_SRIOV_CAP_ARI_PRESERVED 0x00000002u /* (no Linux name) */
+#define PCI_SRIOV_CAP_VF_10BIT_TAG_REQ 0x00000004u
+#define PCI_SRIOV_CAP_INTR(x) ((x) >> 21)
+#define PCI_SRIOV_CTRL 0x08 /* §9.3.3.3 */
+#define PCI_SRIOV_CTRL_VFE 0x0001
+#define PCI_SRIOV_CTRL_VFM 0x0002
+#define PCI_SRIOV_CTRL_INTR 0x0004
+#define PCI_SRIOV_CTRL_MSE 0x0008
+#define PCI_SRIOV_CTRL_ARI 0x0010
+#define PCI_SRIOV_CTRL_VF_10BIT_TAG_REQ_EN 0x0020
+#define PCI_SRIOV_STATUS 0x0a /* §9.3.3.4 */
+#define PCI_SRIOV_STATUS_VFM 0x0001
+#define PCI_SRIOV_INITIAL_VF 0x0c /* §9.3.3.5 */
+#define PCI_SRIOV_TOTAL_VF 0x0e   /* §9.3.3.6 */
+#define PCI_SRIOV_NUM_VF 0x10     /* §9.3.3.7 */
+#define PCI_SRIOV_FUNC_LINK 0x12  /* §9.3.3.8 */
+#define PCI_SRIOV_VF_OFFSET 0x14  /* §9.3.3.9 */
+#define PCI_SRIOV_VF_STRIDE 0x16  /* §9.3.3.10 */
+#define PCI_SRIOV_VF_DID 0x1a     /* §9.3.3.11 */
+#define PCI_SRIOV_SUP_PGSIZE 0x1c /* §9.3.3.12 */
+#define PCI_SRIOV_SYS_PGSIZE 0x20 /* §9.3.3.13 */
+#define PCI_SRIOV_BAR 0x24        /* §9.3.3.14, VF BAR0..5 */
+#define PCI_SRIOV_NUM_BARS 6
+#define PCI_SRIOV_VFM 0x3c /* §9.3.3.15 */
+#define PCI_SRIOV_VFM_BIR(x) ((x) & 7)
+#define PCI_SRIOV_VFM_OFFSET(x) ((x) & ~7u)
+#define PCI_EXT_CAP_SRIOV_SIZEOF 0x40
+
+#endif /* LADON_PCIE_PCI_REGS_H */
