@@ -271,3 +271,27 @@ TEST(Dll, SameSeedSameResult) {
   EXPECT_EQ(run(11), run(11));
   EXPECT_NE(run(11), run(12));
 }
+
+TEST(Dll, TransmissionPriorityNakAckUpdateFcTlp) {
+  // The recommended priority of scheduled transmissions (§3.6.2.1
+  // implementation note): Nak, Ack, UpdateFC, retry buffer, new TLPs.
+  // Everything becomes due at the same instant on an idle link; the wire
+  // (before anything arrives, 10 ns later) shows the order.
+  ladon_link_config c = cfg(3, 8);
+  Pair p(&c);
+  p.up();
+  ladon_sim_run_until(p.sim, LADON_US(1));
+  ladon__dir *d = &p.link->dir[LADON_LINK_DOWN];
+  ASSERT_EQ(d->wire.len, 0u);
+  ladon_port_send(p.a.port, lt::mem(LADON_TLP_MWR, 0, 64, 1));
+  d->nak_owed = true;
+  d->ack_owed = true;
+  d->fcu_owed[0] = 1u << LADON__CLS_NP;
+  d->fcu_owed_n = 1;
+  ladon_sim_run_until(p.sim, LADON_US(1) + LADON_NS(8));
+  ASSERT_EQ(d->wire.len, 3u);  // 3 DLLPs of 1 ns each so far, TLP after
+  auto type = [d](unsigned i) { return d->wire.w[(d->wire.head + i) & (d->wire.cap - 1)].a & 0xfu; };
+  EXPECT_EQ(type(0), (unsigned)LADON__DLLP_NAK);
+  EXPECT_EQ(type(1), (unsigned)LADON__DLLP_UPDATEFC);  // the Nak covered the Ack
+  EXPECT_EQ(d->wire.w[(d->wire.head + 2) & (d->wire.cap - 1)].kind, (uint8_t)LADON__W_TLP);
+}
