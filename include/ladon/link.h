@@ -137,7 +137,9 @@ LADON_API ladon_link *ladon_port_link(const ladon_port *port);
 **                 port's tx_ready callback will say when it has room;
 **   LADON_ESTATE  the port is not joined by a link;
 **   LADON_ESPEC   the payload exceeds the link's Max_Payload_Size, or the
-**                 TLP fails ladon_tlp_check() (it is never sent);
+**                 type has no flow-control class (the link does not check
+**                 the rest of the header: ladon_tlp_check() is the
+**                 sender's business);
 **   LADON_EINVAL  `tlp` is NULL.
 */
 LADON_API ladon_status ladon_port_send(ladon_port *port, ladon_tlp *tlp);

@@ -7,6 +7,7 @@
 #include "test_link_harness.h"
 
 extern "C" {
+#include "pcie/link_int.h"
 #include "pcie/phy_int.h"
 }
 
@@ -340,4 +341,14 @@ TEST(Link, SendOnAnUnlinkedPortIsAStateError) {
   ladon_tlp_free(t);
   EXPECT_EQ(ladon_port_consume_credits(a.port, LADON_TLP_CLASS_P, 0, 1, 4), LADON_ESTATE);
   ladon_sim_free(sim);
+}
+
+TEST(Link, MemoryPerTlpInFlightIsSmall) {
+  // DESIGN §7: at most 256 bytes per TLP in flight, all in: the TLP, its
+  // transmit queue entry, its retry buffer entry and its wire record.
+  size_t all = sizeof(ladon_tlp) + sizeof(ladon__txq_entry) + sizeof(ladon__retry) +
+               sizeof(ladon__wire);
+  EXPECT_LE(all, 256u);
+  EXPECT_LE(sizeof(ladon__retry), 24u);
+  EXPECT_LE(sizeof(ladon__wire), 32u);
 }
