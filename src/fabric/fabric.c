@@ -105,6 +105,8 @@ void ladon_fabric_free(ladon_fabric *f) {
   free(f->links);
   free(f->inst);
   free(f->workloads);
+  for (size_t i = 0; i < f->n_domains; i++) free(f->domains[i].fns);
+  free(f->domains);
   ladon_sim_free(f->sim);
   ladon__topo_free(f->topo);
   free(f);

@@ -2,6 +2,7 @@
 #ifndef LADON_FABRIC_FABRIC_INT_H
 #define LADON_FABRIC_FABRIC_INT_H
 
+#include "fabric/enumerate_int.h"
 #include "fabric/topology_int.h"
 #include "ladon/fabric.h"
 #include "ladon/link.h"
@@ -13,6 +14,8 @@ struct ladon_fabric {
   void **inst;          /* per component: the model instance */
   ladon_link **links;   /* per topology link */
   void **workloads;     /* per topology workload: the instance */
+  ladon__enum_domain *domains; /* one per host, after enumeration */
+  size_t n_domains;
   bool started;
 };
 
@@ -26,5 +29,8 @@ ladon_status ladon__fabric_error_at(const ladon_fabric *f,
 
 /* Enumerates every PCIe domain of the fabric (enumerate.c). */
 ladon_status ladon__fabric_enumerate(ladon_fabric *f, ladon_error *err);
+
+/* The physical function that component `comp` answers with, or NULL. */
+const ladon__enum_fn *ladon__fabric_pf(const ladon_fabric *f, uint32_t comp);
 
 #endif
