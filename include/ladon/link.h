@@ -230,7 +230,7 @@ LADON_API ladon_link *ladon_link_new(ladon_sim *sim, const char *name,
 /*
 ** Frees the link: pending events are cancelled, TLPs it still owns go to
 ** the sending port's `drop` callback, and both ports become unconnected.
-** NULL is a no-op.
+** Not from inside a callback of the link's own ports.  NULL is a no-op.
 */
 LADON_API void ladon_link_free(ladon_link *link);
 
