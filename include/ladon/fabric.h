@@ -54,8 +54,8 @@ LADON_API ladon_time_ps ladon_fabric_stop_at(const ladon_fabric *fabric);
 LADON_API uint64_t ladon_fabric_seed(const ladon_fabric *fabric);
 
 /*
-** Starts the workloads (on the first call) and runs the simulation until
-** `until` or until nothing is left to do.  Returns the number of events run.
+** Runs the simulation until `until` (workloads were started when the
+** fabric was loaded).  Returns the number of events run.
 */
 LADON_API uint64_t ladon_fabric_run(ladon_fabric *fabric, ladon_time_ps until);
 

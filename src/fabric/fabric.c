@@ -87,7 +87,9 @@ ladon_fabric *ladon_fabric_load(const char *path,
   f->sim = ladon_sim_new(&cfg, err);
   if (f->sim == NULL || build_components(f, err) != LADON_OK ||
       build_links(f, err) != LADON_OK ||
-      ladon__fabric_enumerate(f, err) != LADON_OK) {
+      ladon__fabric_enumerate(f, err) != LADON_OK ||
+      ladon__fabric_program(f, err) != LADON_OK ||
+      ladon__fabric_start(f, err) != LADON_OK) {
     ladon_fabric_free(f);
     return NULL;
   }
@@ -99,6 +101,9 @@ void ladon_fabric_free(ladon_fabric *f) {
   const ladon__topo *t = f->topo;
   if (f->links)
     for (size_t i = 0; i < t->n_links; i++) ladon_link_free(f->links[i]);
+  if (f->workloads)
+    for (size_t i = 0; i < t->n_workloads; i++)
+      if (f->workloads[i]) t->workloads[i].type->destroy(f->workloads[i]);
   if (f->inst)
     for (size_t i = 0; i < t->n_comps; i++)
       if (f->inst[i]) t->comps[i].type->destroy(f->inst[i]);
@@ -121,18 +126,6 @@ ladon_time_ps ladon_fabric_stop_at(const ladon_fabric *f) {
 }
 uint64_t ladon_fabric_seed(const ladon_fabric *f) { return f->seed; }
 
-static void start_all(ladon_fabric *f) {
-  const ladon__topo *t = f->topo;
-  for (size_t i = 0; i < t->n_comps; i++) {
-    const ladon_model_ops *ops = ladon__model_ops(t->comps[i].type);
-    if (ops->start) ops->start(f->inst[i], NULL);
-  }
-}
-
 uint64_t ladon_fabric_run(ladon_fabric *f, ladon_time_ps until) {
-  if (!f->started) {
-    f->started = true;
-    start_all(f);
-  }
   return ladon_sim_run_until(f->sim, until);
 }

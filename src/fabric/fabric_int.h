@@ -16,7 +16,6 @@ struct ladon_fabric {
   void **workloads;     /* per topology workload: the instance */
   ladon__enum_domain *domains; /* one per host, after enumeration */
   size_t n_domains;
-  bool started;
 };
 
 /*
@@ -29,6 +28,12 @@ ladon_status ladon__fabric_error_at(const ladon_fabric *f,
 
 /* Enumerates every PCIe domain of the fabric (enumerate.c). */
 ladon_status ladon__fabric_enumerate(ladon_fabric *f, ladon_error *err);
+
+/* VMs, function assignment, IOMMU domains, workloads (program.c). */
+ladon_status ladon__fabric_program(ladon_fabric *f, ladon_error *err);
+
+/* Starts the components' and the workloads' activity (program.c). */
+ladon_status ladon__fabric_start(ladon_fabric *f, ladon_error *err);
 
 /* The physical function that component `comp` answers with, or NULL. */
 const ladon__enum_fn *ladon__fabric_pf(const ladon_fabric *f, uint32_t comp);
