@@ -255,15 +255,16 @@ static int stats(int argc, char **argv) {
     s->tlps++, s->bytes += len;
     if (data) data_bytes += len;
   }
-  const char *fmt = ladon_trace_format_name(ladon_trace_reader_format(r));
-  bool gz = ladon_trace_reader_gzip(r);
-  ladon_trace_reader_close(r);
   if (got < 0) {
+    ladon_trace_reader_close(r);
     free((void *)srcs.names);
     free(srcs.t);
     free(srcs.slots);
     return got == -1 ? fail(&err) : CLI_BAD_INPUT;
   }
+  /* The names are the reader's: print before closing it. */
+  const char *fmt = ladon_trace_format_name(ladon_trace_reader_format(r));
+  bool gz = ladon_trace_reader_gzip(r);
   unsigned long long span = last_ps - first_ps;
   printf("trace        %s (%s%s)\n", o.files[0], fmt, gz ? ", gzip" : "");
   printf("tlps         %llu\n", all.tlps);
@@ -287,6 +288,7 @@ static int stats(int argc, char **argv) {
   for (size_t i = 0; i < srcs.count; i++)
     printf("%-12s %12llu %14llu\n", srcs.names[i], srcs.t[i].tlps,
            srcs.t[i].bytes);
+  ladon_trace_reader_close(r);
   free((void *)srcs.names);
   free(srcs.t);
   free(srcs.slots);

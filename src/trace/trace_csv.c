@@ -235,10 +235,10 @@ static int load_map(csv_state *s, const char *map, ladon_error *err) {
       goto out;
     }
   if (!s->want[LADON__COL_SRC] && !s->want[LADON__COL_REQ_ID] &&
-      !s->src_name) {
+      !s->want[LADON__COL_CPL_ID] && !s->src_name) {
     map_fail(err, map, "$.columns",
-             "the sender needs a 'src' or 'req_id' column, or a constant "
-             "\"src\" name");
+             "the sender needs a 'src', 'req_id' or 'cpl_id' column, or a "
+             "constant \"src\" name");
     goto out;
   }
   if (skip == NULL || json_is_array(skip))
@@ -419,12 +419,22 @@ static int csv_next(ladon_trace_reader *r, ladon_trace_record *rec,
                (unsigned long long)(lv * s->len_mult));
       row->v[LADON__COL_LEN] = s->len_buf;
     }
-    /* The sender: its column, else the requester ID, else the constant. */
+    /* The sender: its column, else the ID of whoever sends this TLP (the
+    ** completer for completions, the requester otherwise), else the
+    ** constant from the map. */
     char *src = row->v[LADON__COL_SRC];
     if (src == NULL || !*src) {
-      bool rid = row->v[LADON__COL_REQ_ID] && *row->v[LADON__COL_REQ_ID];
-      row->v[LADON__COL_SRC] = rid ? row->v[LADON__COL_REQ_ID] : s->src_name;
-      row->pos[LADON__COL_SRC] = rid ? row->pos[LADON__COL_REQ_ID] : 0;
+      unsigned by = ladon_tlp_is_completion((ladon_tlp_type)type)
+                        ? LADON__COL_CPL_ID
+                        : LADON__COL_REQ_ID;
+      bool has = row->v[by] && *row->v[by];
+      row->v[LADON__COL_SRC] = has ? row->v[by] : s->src_name;
+      row->pos[LADON__COL_SRC] = has ? row->pos[by] : 0;
+      if (row->v[LADON__COL_SRC] == NULL)
+        return ladon__reader_fail_at(
+            r, LADON_EPARSE, 0, err,
+            "no sender: the %s column is empty and the map gives no "
+            "constant \"src\"", ladon__col_names[by]);
     }
     return ladon__reader_build_row(r, row, t_ps, rec, err) < 0 ? -1 : 1;
   }

@@ -13,6 +13,8 @@
 
 #include "ladon/trace.h"
 
+LADON_BEGIN_DECLS /* the tests and fuzzers reach these from C++ */
+
 /* ---- Byte source: gzread (plain or gzip files) or memory --------------- */
 
 #define LADON__IN_CAP (256u * 1024u)     /* buffered bytes */
@@ -195,9 +197,13 @@ ladon_trace_reader *ladon__reader_new(ladon__in *in, const char *name,
                                       ladon_trace_format format,
                                       ladon_error *err);
 /* Reads the trace in memory `data[0..len)` (borrowed while the reader
-** lives) as ladon_trace_open() reads a file: for the fuzzers and tests. */
+** lives) as ladon_trace_open() (AUTO) or ladon_trace_open_mmiotrace()
+** (MMIOTRACE, src "cpu") read a file, without inflating gzip: for the
+** fuzzers and tests.  CSV needs a map file and is not offered. */
 ladon_trace_reader *ladon__trace_open_mem(const void *data, size_t len,
-                                          const char *name, ladon_error *err);
+                                          const char *name,
+                                          ladon_trace_format format,
+                                          ladon_error *err);
 
 /* Interns a record's name (the reader's error on failure). */
 const char *ladon__reader_name(ladon_trace_reader *r, const char *s,
@@ -302,5 +308,7 @@ ladon_status ladon__ltr_write(ladon_trace_writer *w,
 ladon_status ladon__ltb_write_header(ladon_trace_writer *w, ladon_error *err);
 ladon_status ladon__ltb_write(ladon_trace_writer *w,
                               const ladon_trace_record *rec, ladon_error *err);
+
+LADON_END_DECLS
 
 #endif /* LADON_TRACE_TRACE_INT_H */

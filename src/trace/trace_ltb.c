@@ -305,6 +305,9 @@ int ladon__ltb_start(ladon_trace_reader *r, ladon_error *err) {
                             "truncated .ltb header: %zu of %u bytes", got,
                             LADON__LTB_HEADER_BYTES), -1;
   }
+  if (memcmp(h, LADON__LTB_MAGIC, 8) != 0)
+    return ladon__error_set(err, LADON_EPARSE, r->name, 0, 0,
+                            "not an .ltb file: wrong magic"), -1;
   uint16_t version = get16(h + 8), unit = get16(h + 10);
   uint32_t flags = get32(h + 12);
   if (version != LADON__LTB_VERSION)

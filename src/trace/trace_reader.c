@@ -87,10 +87,23 @@ ladon_trace_reader *ladon_trace_open(const char *path, ladon_error *err) {
 }
 
 ladon_trace_reader *ladon__trace_open_mem(const void *data, size_t len,
-                                          const char *name, ladon_error *err) {
+                                          const char *name,
+                                          ladon_trace_format format,
+                                          ladon_error *err) {
   ladon__in in;
+  if (format == LADON_TRACE_CSV || format >= LADON_TRACE__FORMAT_COUNT) {
+    ladon__error_set(err, LADON_EINVAL, name, 0, 0,
+                     "memory input reads ltr, ltb and mmiotrace");
+    return NULL;
+  }
   if (ladon__in_open_mem(&in, data, len, err) != LADON_OK) return NULL;
-  return ladon__reader_new(&in, name, LADON_TRACE_AUTO, err);
+  ladon_trace_reader *r = ladon__reader_new(&in, name, format, err);
+  if (r && format == LADON_TRACE_MMIOTRACE &&
+      ladon__mmio_start(r, "cpu", err) < 0) {
+    reader_free(r);
+    return NULL;
+  }
+  return r;
 }
 
 ladon_trace_reader *ladon_trace_open_csv(const char *path,
