@@ -122,6 +122,30 @@ bool ladon__parse_num(const char *s, uint64_t max, uint64_t *v) {
   return ladon__parse_dec(s, max, v);
 }
 
+/* Compares `s` with the canonical mnemonic of `t`. */
+static uint8_t is(const char *s, unsigned t) {
+  return strcmp(s, ladon_tlp_type_name((ladon_tlp_type)t)) ? 0 : (uint8_t)t;
+}
+
+uint8_t ladon__parse_type(const char *s) {
+  uint8_t t = 0;
+  switch (s[0]) { /* one line per TLP: skip the case-blind scan */
+  case 'M':
+    if (!(t = is(s, LADON_TLP_MWR)) && !(t = is(s, LADON_TLP_MRD)) &&
+        !(t = is(s, LADON_TLP_MSG)) && !(t = is(s, LADON_TLP_MSGD)))
+      t = is(s, LADON_TLP_MRDLK);
+    break;
+  case 'C':
+    if (!(t = is(s, LADON_TLP_CPLD)) && !(t = is(s, LADON_TLP_CPL)))
+      for (unsigned k = LADON_TLP_CFGRD0; !t && k <= LADON_TLP_CFGWR1; k++)
+        t = is(s, k);
+    break;
+  default:
+    break;
+  }
+  return t ? t : (uint8_t)ladon_tlp_type_from_name(s);
+}
+
 bool ladon__parse_status(const char *s, uint8_t *status) {
   for (unsigned i = 0; i < 8; i++) {
     const char *n = ladon_tlp_status_name(i);

@@ -162,6 +162,10 @@ bool ladon__tlp_same_header(const ladon_tlp *a, const ladon_tlp *b);
 bool ladon__parse_dec(const char *s, uint64_t max, uint64_t *v);
 bool ladon__parse_hex(const char *s, uint64_t max, uint64_t *v); /* 0x opt. */
 bool ladon__parse_num(const char *s, uint64_t max, uint64_t *v); /* dec, 0x */
+/* The type whose mnemonic is exactly `s` (as the writer spells it), by a
+** switch on the first letter; else ladon_tlp_type_from_name(), which
+** ignores case. */
+uint8_t ladon__parse_type(const char *s);
 /* A dir column value; false when unknown. */
 bool ladon__parse_dir(const char *s, ladon_trace_dir *dir);
 /* A status column value (SC, UR, CRS/RRS, CA or 0..7); false when bad. */

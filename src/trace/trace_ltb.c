@@ -259,8 +259,7 @@ static int read_tlp(ladon_trace_reader *r, const uint8_t *u,
   t->ph = b.ph;
   t->st = b.st;
   t->flags = b.flags;
-  ladon_error e;
-  ladon_error_clear(&e);
+  ladon_error e; /* filled on failure only */
   ladon_status st = ladon_tlp_check(t, &e);
   if (st != LADON_OK)
     return ladon__reader_fail_at(r, st, 0, err, "%s", e.text);

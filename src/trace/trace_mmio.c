@@ -118,8 +118,7 @@ static int mmio_next(ladon_trace_reader *r, ladon_trace_record *rec,
     ladon_tlp *t = &rec->tlp;
     t->type = read ? LADON_TLP_MRD : LADON_TLP_MWR;
     t->req_id = s->rid >= 0 ? (uint16_t)s->rid : 0;
-    ladon_error e;
-    ladon_error_clear(&e);
+    ladon_error e; /* filled on failure only */
     ladon_status st = ladon_tlp_set_range(t, addr, (uint32_t)width, &e);
     if (st == LADON_OK) st = ladon_tlp_check(t, &e);
     if (st != LADON_OK)

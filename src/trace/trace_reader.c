@@ -163,12 +163,12 @@ int ladon_trace_reader_next(ladon_trace_reader *r, ladon_trace_record *rec,
     if (err) *err = r->fail;
     return -1;
   }
+  /* r->fail is read only after a failure: not cleared per record (the
+  ** struct is most of a kilobyte). */
   int rc = r->next(r, rec, &r->fail);
   if (rc < 0) {
     r->failed = true;
     if (err) *err = r->fail;
-  } else {
-    ladon_error_clear(&r->fail);
   }
   return rc;
 }
@@ -232,6 +232,27 @@ static bool given(const char *v) {
   return v && v[0] && !(v[0] == '-' && v[1] == '\0');
 }
 
+static int hex_digit(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* The writer's own form "bb:dd.f", without the general parser's loop;
+** anything else goes to ladon_tlp_id_parse(). */
+static bool parse_id_fast(const char *s, uint16_t *id) {
+  int b1 = hex_digit(s[0]), b0 = b1 < 0 ? -1 : hex_digit(s[1]);
+  if (b0 < 0 || s[2] != ':') return false;
+  int d1 = hex_digit(s[3]), d0 = d1 < 0 ? -1 : hex_digit(s[4]);
+  if (d0 < 0 || s[5] != '.' || s[6] < '0' || s[6] > '7' || s[7] != '\0')
+    return false;
+  unsigned dev = (unsigned)(d1 << 4 | d0);
+  if (dev > 0x1f) return false;
+  *id = LADON_TLP_ID((unsigned)(b1 << 4 | b0), dev, (unsigned)(s[6] - '0'));
+  return true;
+}
+
 #define BAD(col, ...)                                                         \
   return ladon__reader_fail_at(r, LADON_EPARSE, (int)row->pos[col], err,     \
                                __VA_ARGS__)
@@ -241,7 +262,7 @@ static int parse_cols(ladon_trace_reader *r, ladon__row *row, ladon__cols *c,
                       ladon_error *err) {
   uint64_t v;
   const char *s = row->v[LADON__COL_TYPE];
-  c->type = (uint8_t)ladon_tlp_type_from_name(s);
+  c->type = s ? ladon__parse_type(s) : (uint8_t)LADON_TLP_NONE;
   if (c->type == LADON_TLP_NONE)
     BAD(LADON__COL_TYPE,
         "type: '%.40s' is not a TLP mnemonic (MRd, MWr, CplD, Cpl, CfgRd0, "
@@ -267,7 +288,7 @@ static int parse_cols(ladon_trace_reader *r, ladon__row *row, ladon__cols *c,
     s = row->v[k];
     if (!given(s)) continue;
     uint16_t id;
-    if (ladon_tlp_id_parse(s, &id, NULL) != LADON_OK)
+    if (!parse_id_fast(s, &id) && ladon_tlp_id_parse(s, &id, NULL) != LADON_OK)
       BAD(k, "%s: '%.40s' is not a routing ID bb:dd.f", ladon__col_names[k],
           s);
     if (k == LADON__COL_REQ_ID) c->has_req = true, c->req_id = id;
@@ -356,15 +377,13 @@ int ladon__reader_build_row(ladon_trace_reader *r, ladon__row *row,
     c.src_rid = rid;
     if (parse_cols(r, row, &c, err) < 0) return -1;
     unsigned bad = LADON__COL_TYPE;
-    ladon_error e;
-    ladon_error_clear(&e);
+    ladon_error e; /* filled by the callee on failure only */
     ladon_status st = ladon__tlp_from_cols(&c, &rec->tlp, &bad, &e);
     if (st != LADON_OK)
       return ladon__reader_fail_at(r, st, (int)row->pos[bad], err, "%s",
                                    e.text);
   }
   ladon_error e;
-  ladon_error_clear(&e);
   ladon_status st = ladon_tlp_check(&rec->tlp, &e);
   if (st != LADON_OK)
     return ladon__reader_fail_at(r, st, (int)row->pos[LADON__COL_TYPE], err,

@@ -88,7 +88,9 @@ ladon_trace_writer *ladon_trace_writer_open(const char *path,
   }
   size_t n = strlen(path);
   bool gzip = n >= 3 && !strcasecmp(path + n - 3, ".gz");
-  w->out = gzdopen(fd, gzip ? "wb6" : "wbT");
+  /* zlib level 1: a recorder writes as the simulation runs, and level 1
+  ** deflates about 3x faster than the default 6 for ~30% larger files. */
+  w->out = gzdopen(fd, gzip ? "wb1" : "wbT");
   if (w->out == NULL) {
     close(fd);
     unlink(w->tmp);
@@ -161,8 +163,7 @@ ladon_status ladon_trace_write(ladon_trace_writer *w,
                             "%llu of the previous record", n,
                             (unsigned long long)rec->t_ps,
                             (unsigned long long)w->prev_t_ps);
-  ladon_error e;
-  ladon_error_clear(&e);
+  ladon_error e; /* filled on failure only */
   ladon_status s = ladon_tlp_check(&rec->tlp, &e);
   if (s != LADON_OK)
     return ladon__error_set(err, s, w->path, 0, 0, "record %llu: %s", n,
