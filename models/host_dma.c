@@ -1,0 +1,102 @@
+/*
+** DMA to host memory.
+**
+** Writes (MWr) are posted: their bytes land in memory at once (so a later
+** read sees them, §2.4.1), they occupy the memory channels, and their
+** ingress credits come back when memory has absorbed them -- a root complex
+** buffers only as many writes as it advertises credits for.  No completion.
+**
+** Reads (MRd) snapshot their data when the root complex issues them to
+** memory, and are answered with completions split at the Read Completion
+** Boundary and Max_Payload_Size (host_cpl.c).  Each completion leaves at
+** the clock edge after the memory lines it carries have been served plus
+** the memory latency, in address order (§2.3.1.1).  The completer ID is the
+** host bridge's.
+*/
+#include <string.h>
+
+#include "models/host_int.h"
+
+static void dma_write(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp,
+                      uint64_t dram) {
+  ladon_time_ps now = ladon_sim_now(h->sim);
+  uint32_t dws = tlp->length_dw ? tlp->length_dw : 1024u;
+  uint32_t n = ladon_tlp_request_bytes(tlp);
+  ladon_time_ps done;
+  if (tlp->data && tlp->data_bytes >= dws * 4u && n) {
+    /* Only enabled bytes are written (§2.2.5): the DWs in the middle whole,
+    ** the first and last DW by their byte enables. */
+    for (uint32_t i = 0; i < dws; i++) {
+      unsigned be = i == 0 ? tlp->first_be : tlp->last_be;
+      if (i > 0 && i < dws - 1) {
+        ladon__memory_write(h->mem, dram + 4u * i, &tlp->data[4u * i],
+                            4u * (dws - 1 - i));
+        i = dws - 2;
+        continue;
+      }
+      for (unsigned b = 0; b < 4; b++)
+        if ((be >> b) & 1u)
+          ladon__memory_write(h->mem, dram + 4u * i + b,
+                              &tlp->data[4u * i + b], 1);
+    }
+  }
+  done = ladon__memory_access(h->mem, now, dram, dws * 4u);
+  ladon_counter_add(h->st.dma_writes, 1);
+  ladon_counter_add(h->st.dma_write_bytes, n);
+  ladon__host_defer_at(h, done, LADON__ACT_WDONE, tlp, rp->index);
+}
+
+static void dma_read(ladon__host *h, ladon__host_rp *rp, ladon_tlp *req,
+                     uint64_t dram) {
+  ladon_time_ps now = ladon_sim_now(h->sim);
+  ladon__cpl_piece pc[LADON__CPL_MAX_PIECES];
+  unsigned n = ladon__cpl_split(req, h->rcb_bytes, h->mps_bytes, h->cpl_split,
+                                pc);
+  ladon_time_ps prev = now;
+  uint64_t base = req->addr & ~(uint64_t)3;
+  ladon_counter_add(h->st.dma_reads, 1);
+  ladon_counter_add(h->st.dma_read_bytes, ladon_tlp_request_bytes(req));
+  for (unsigned i = 0; i < n; i++) {
+    uint32_t bytes = pc[i].length_dw * 4u;
+    uint64_t d = dram + (pc[i].addr - base);
+    ladon_time_ps ready = ladon__memory_access(h->mem, now, d, bytes);
+    ladon_tlp *c = ladon_tlp_alloc(h->functional ? bytes : 0);
+    if (!c) break;
+    c->type = LADON_TLP_CPLD;
+    c->req_id = req->req_id;
+    c->tag = req->tag;
+    c->tc = req->tc;
+    c->attr = req->attr & (LADON_TLP_ATTR_RO | LADON_TLP_ATTR_IDO);
+    c->cpl_id = LADON__HOST_BRIDGE_RID;
+    c->status = LADON_TLP_CPL_SC;
+    c->length_dw = pc[i].length_dw;
+    c->byte_count = pc[i].byte_count;
+    c->lower_addr = pc[i].lower_addr;
+    c->id = req->id;
+    c->flow = req->flow;
+    c->t_issue_ps = req->t_issue_ps;
+    if (h->functional)
+      ladon__memory_read(h->mem, d, ladon_tlp_payload(c), bytes);
+    ladon_counter_add(h->st.completions, 1);
+    /* Completions of one request leave in address order (§2.3.1.1). */
+    ready = ladon__host_edge(h, ready);
+    if (ready < prev) ready = prev;
+    prev = ready;
+    ladon__host_defer_at(h, ready, LADON__ACT_EGRESS, c, rp->index);
+  }
+  ladon_hist_add(h->st.dma_read_latency, prev - now);
+  /* The request has left the ingress queue. */
+  ladon_port_consume(rp->port, req);
+  ladon_tlp_free(req);
+}
+
+void ladon__host_dma(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp) {
+  uint64_t len = ladon_tlp_request_bytes(tlp);
+  uint64_t dram = 0;
+  /* DRAM offset of the request's first DW, whatever its byte enables. */
+  ladon__host_hpa_to_dram(h, tlp->addr, len ? len : 1, &dram);
+  if (tlp->type == LADON_TLP_MWR)
+    dma_write(h, rp, tlp, dram);
+  else
+    dma_read(h, rp, tlp, dram);
+}
