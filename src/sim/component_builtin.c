@@ -12,7 +12,8 @@
 
 #include "ladon/component.h"
 
-#define LADON_BUILTIN_COMPONENTS(X)
+#define LADON_BUILTIN_COMPONENTS(X) \
+  X(ladon__model_host_type)
 
 #define X(sym) extern const ladon_component_type sym;
 LADON_BUILTIN_COMPONENTS(X)
