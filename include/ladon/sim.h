@@ -137,6 +137,14 @@ LADON_API size_t ladon_sim_pending(const ladon_sim *sim);
 /* Number of events run since creation (cancelled ones excluded). */
 LADON_API uint64_t ladon_sim_events_run(const ladon_sim *sim);
 
+/*
+** LADON_OK, or LADON_ENOMEM when the last ladon_sim_run_until(),
+** ladon_sim_run_events() or ladon_sim_step() stopped early because the event
+** queue could not get memory to reorganise itself.  No event is lost; the
+** next run tries again.  LADON_EINVAL for a NULL sim.
+*/
+LADON_API ladon_status ladon_sim_status(const ladon_sim *sim);
+
 /* The simulation's random generator: borrowed, lives as long as `sim`. */
 LADON_API ladon_rng *ladon_sim_rng(ladon_sim *sim);
 
@@ -145,14 +153,19 @@ LADON_API ladon_stats *ladon_sim_stats(ladon_sim *sim);
 
 /*
 ** The first edge of a clock with `period_ps` (> 0) and phase `phase_ps`
-** (edges at phase + k * period) that is at or after `t`.  Components use it
-** to quantise actions to their clock ("cycle level") without being ticked.
+** (edges at phase + k * period, k >= 0) that is at or after `t`.  Components
+** use it to quantise actions to their clock ("cycle level") without being
+** ticked.  A period of 0 is taken as "no clock" and returns max(t, phase);
+** an edge beyond the representable range gives LADON_TIME_NEVER.
 */
 static inline ladon_time_ps ladon_clock_edge_at_or_after(ladon_time_ps t,
                                                          ladon_time_ps period_ps,
                                                          ladon_time_ps phase_ps) {
   if (t <= phase_ps) return phase_ps;
-  ladon_time_ps k = (t - phase_ps + period_ps - 1) / period_ps;
+  if (period_ps == 0) return t;
+  ladon_time_ps d = t - phase_ps;
+  ladon_time_ps k = d / period_ps + (d % period_ps != 0);
+  if (k > (LADON_TIME_NEVER - phase_ps) / period_ps) return LADON_TIME_NEVER;
   return phase_ps + k * period_ps;
 }
 
