@@ -13,7 +13,8 @@
 #include "ladon/component.h"
 
 #define LADON_BUILTIN_COMPONENTS(X) \
-  X(ladon__model_host_type)
+  X(ladon__model_host_type) \
+  X(ladon__model_switch_type)
 
 #define X(sym) extern const ladon_component_type sym;
 LADON_BUILTIN_COMPONENTS(X)
