@@ -8,6 +8,7 @@
 #define LADON_CLI_COMMANDS(X)                                                  \
   X(version, "print the library version")                                      \
   X(tlp, "decode and encode TLP headers")                                      \
+  X(trace, "convert trace files and print their statistics")                   \
   X(list, "component types with their parameters, ports and statistics")
 
 /* Exit statuses shared by every subcommand (DESIGN §5). */
