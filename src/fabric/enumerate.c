@@ -547,6 +547,16 @@ ladon_status ladon__fabric_enumerate(ladon_fabric *f, ladon_error *err) {
   return LADON_OK;
 }
 
+ladon_status ladon__fabric_cfg_rmw(ladon_fabric *f, uint32_t host_comp,
+                                   uint16_t bdf, uint16_t reg, unsigned size,
+                                   uint32_t set_bits, ladon_error *err) {
+  walk w = {.f = f, .host = ladon__host_of(f->inst[host_comp]),
+            .host_comp = host_comp, .err = err};
+  uint32_t v;
+  ladon_status st = rd(&w, bdf, reg, size, &v);
+  return st ? st : wr(&w, bdf, reg, size, v | set_bits);
+}
+
 const ladon__enum_fn *ladon__fabric_pf(const ladon_fabric *f, uint32_t comp) {
   for (size_t d = 0; d < f->n_domains; d++)
     for (size_t i = 0; i < f->domains[d].n; i++)

@@ -35,6 +35,15 @@ ladon_status ladon__fabric_program(ladon_fabric *f, ladon_error *err);
 /* Starts the components' and the workloads' activity (program.c). */
 ladon_status ladon__fabric_start(ladon_fabric *f, ladon_error *err);
 
+/*
+** Sets `set_bits` in a register of function `bdf` in the domain of host
+** `host_comp` (read, OR, write with configuration requests, waiting for
+** each completion).
+*/
+ladon_status ladon__fabric_cfg_rmw(ladon_fabric *f, uint32_t host_comp,
+                                   uint16_t bdf, uint16_t reg, unsigned size,
+                                   uint32_t set_bits, ladon_error *err);
+
 /* The physical function that component `comp` answers with, or NULL. */
 const ladon__enum_fn *ladon__fabric_pf(const ladon_fabric *f, uint32_t comp);
 

@@ -14,6 +14,7 @@
 #include "models/model.h"
 #include "models/sriov.h"
 #include "models/workload.h"
+#include "pcie/pci_regs.h"
 #include "sim/error_int.h"
 
 #define GiB (UINT64_C(1) << 30)
@@ -85,9 +86,13 @@ static ladon_status assign(ladon_fabric *f, size_t vm_index,
     if (!function_ids(f, fn, &rid, &bar, &bar_bytes) || bar_bytes == 0)
       return ladon__json_error(t->doc, fn->node, err, LADON_EINVAL,
                                "function has no memory BAR to pass through");
-    /* The guest sees its function's BAR0 in its own MMIO hole. */
-    ladon_status st = ladon__host_vm_map(vm, gpa_mmio, bar, bar_bytes,
-                                         LADON_IMAP_RW, err);
+    /* The guest's driver enables bus mastering on its function (VF
+       Command register, PCIe Base 5.0 §9.3.4.1.3), and sees the
+       function's BAR0 in its own MMIO hole. */
+    ladon_status st = ladon__fabric_cfg_rmw(f, tv->host, rid, PCI_COMMAND, 2,
+                                            PCI_COMMAND_MASTER, err);
+    if (st == LADON_OK)
+      st = ladon__host_vm_map(vm, gpa_mmio, bar, bar_bytes, LADON_IMAP_RW, err);
     gpa_mmio += bar_bytes;
     if (st == LADON_OK && iommu != NULL) {
       st = ladon__iommu_attach(iommu, rid, domain, err);
