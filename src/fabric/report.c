@@ -10,6 +10,8 @@
 
 #include "fabric/fabric_int.h"
 #include "ladon/stats.h"
+#include "models/host.h"
+#include "models/iommu.h"
 #include "ladon/version.h"
 #include "pcie/link_type_int.h"
 #include "sim/error_int.h"
@@ -87,6 +89,40 @@ static json_t *flows_json(ladon_fabric *f) {
   return arr;
 }
 
+/* Per host with an IOMMU: its counters; and every fault it recorded. */
+static void iommus_json(ladon_fabric *f, json_t *iommus, json_t *faults) {
+  const ladon__topo *t = f->topo;
+  const ladon_stats *s = ladon_sim_stats(f->sim);
+  for (size_t i = 0; i < t->n_comps; i++) {
+    if (strcmp(t->comps[i].type->name, "host") != 0) continue;
+    ladon__iommu *m = ladon__host_iommu(ladon__host_of(f->inst[i]));
+    if (m == NULL) continue;
+    const char *host = t->comps[i].name;
+    char key[512];
+#define KEY(suffix) (snprintf(key, sizeof key, "%s.iommu.%s", host, suffix), key)
+    json_array_append_new(
+        iommus, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "host", host,
+                          "iotlb_hits", (json_int_t)counter_or_zero(s, KEY("iotlb_hits")),
+                          "iotlb_misses", (json_int_t)counter_or_zero(s, KEY("iotlb_misses")),
+                          "walks", (json_int_t)counter_or_zero(s, KEY("walks")),
+                          "faults", (json_int_t)counter_or_zero(s, KEY("faults")),
+                          "ir_faults", (json_int_t)counter_or_zero(s, KEY("ir_faults"))));
+#undef KEY
+    for (size_t k = 0; k < ladon__iommu_fault_count(m); k++) {
+      const ladon__iommu_fault *x = ladon__iommu_fault_at(m, k);
+      char rid[8], where[300], addr[24];
+      snprintf(where, sizeof where, "%s.iommu", host);
+      snprintf(addr, sizeof addr, "0x%016llx", (unsigned long long)x->address);
+      json_array_append_new(
+          faults,
+          json_pack("{s:I, s:s, s:s, s:s, s:s, s:i}", "time_ps",
+                    (json_int_t)x->time_ps, "where", where, "requester_id",
+                    ladon_tlp_id_format(x->requester_id, rid), "address", addr,
+                    "access", x->write ? "write" : "read", "reason", x->reason));
+    }
+  }
+}
+
 /* Every registered statistic, by name, with all its fields. */
 static json_t *registry_json(ladon_fabric *f) {
   json_t *o = json_object();
@@ -134,8 +170,10 @@ static json_t *report_json(ladon_fabric *f, const ladon_run_meta *meta) {
                 wall > 0 ? (double)events / wall : 0.0));
   json_object_set_new(root, "links", links_json(f));
   json_object_set_new(root, "flows", flows_json(f));
-  json_object_set_new(root, "iommus", json_array());
-  json_object_set_new(root, "faults", json_array());
+  json_t *iommus = json_array(), *faults = json_array();
+  iommus_json(f, iommus, faults);
+  json_object_set_new(root, "iommus", iommus);
+  json_object_set_new(root, "faults", faults);
   json_object_set_new(root, "stats", registry_json(f));
   return root;
 }
@@ -353,6 +391,19 @@ ladon_status ladon_fabric_write_summary(ladon_fabric *f, FILE *out) {
   }
   json_t *faults = json_object_get(root, "faults");
   fprintf(out, "\nfaults: %zu\n", json_array_size(faults));
+  json_array_foreach(faults, i, x) {
+    if (i == 10) {
+      fprintf(out, "  ... %zu more in the stats file\n", json_array_size(faults) - 10);
+      break;
+    }
+    fprintf(out, "  %12.3f us  %-12s %s %s %s reason 0x%02llx\n",
+            (double)json_integer_value(json_object_get(x, "time_ps")) / 1e6,
+            json_string_value(json_object_get(x, "where")),
+            json_string_value(json_object_get(x, "requester_id")),
+            json_string_value(json_object_get(x, "access")),
+            json_string_value(json_object_get(x, "address")),
+            (long long)json_integer_value(json_object_get(x, "reason")));
+  }
   json_decref(root);
   return ferror(out) ? LADON_EIO : LADON_OK;
 }
