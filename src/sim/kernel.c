@@ -208,11 +208,16 @@ uint64_t ladon_sim_run_until(ladon_sim *sim, ladon_time_ps until) {
   sim->stop_requested = 0;
   sim->status = LADON_OK;
   for (;;) {
-    /* The hint is a lower bound of the next time: when it is past `until`
-    ** nothing needs to move. */
-    if (ladon__q_min_time_hint(sim) > until) break;
-    ladon__ev *top = ladon__q_peek(sim);
-    if (top == NULL || top->time_ps > until) break;
+    ladon__ev *top;
+    if (sim->front.head < sim->front.end && sim->stale == 0) {
+      top = &sim->front.v[sim->front.head];
+    } else {
+      /* The hint is a lower bound of the next time: when it is past
+      ** `until`, nothing needs to move. */
+      if (ladon__q_min_time_hint(sim) > until) break;
+      if ((top = ladon__q_peek(sim)) == NULL) break;
+    }
+    if (top->time_ps > until) break;
     run_event(sim, top);
     n++;
     if (sim->stop_requested) break;

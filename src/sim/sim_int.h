@@ -57,15 +57,14 @@
 #define LADON__SEQ_BITS 56
 #define LADON__SEQ_MAX ((UINT64_C(1) << LADON__SEQ_BITS) - 1)
 
-#ifndef LADON__DIGIT_BITS
+/* Tuning: 4, 5 and 6-bit digits and front sizes 16..64 were measured with
+** the hold model (bench/bench_kernel.c); 6 and 32 did best, by little.  The
+** digit masks are 64 bits wide, so 6 is also the largest digit. */
 #define LADON__DIGIT_BITS 6
-#endif
 #define LADON__DIGITS (1 << LADON__DIGIT_BITS) /* buckets per level */
 #define LADON__LEVELS ((64 + LADON__DIGIT_BITS - 1) / LADON__DIGIT_BITS)
 #define LADON__CHUNK_EVENTS 42                  /* a chunk is ~1 KiB */
-#ifndef LADON__FRONT_MAX
 #define LADON__FRONT_MAX 32 /* buckets up to this size go whole to the front */
-#endif
 /* A front spanning several times grows past this: split it (see spill). */
 #define LADON__FRONT_SPILL (8 * LADON__FRONT_MAX)
 
