@@ -105,10 +105,11 @@ static void put(ladon_imap *m, uint64_t lo, uint64_t hi, unsigned port) {
 ** Maps [lo, hi] to `port` where nothing is mapped yet.  Two windows of one
 ** port may overlap (memory and prefetchable); windows of different ports
 ** that overlap are a programming error (§7.5.1.3.8): the lower-numbered
-** port keeps the range, and the conflict is counted.
+** port keeps the range.  Returns the number of overlaps with other ports.
 */
-static void insert_free(ladon__switch *sw, ladon_imap *m, uint64_t lo,
-                        uint64_t hi, unsigned port) {
+static unsigned insert_free(ladon_imap *m, uint64_t lo, uint64_t hi,
+                            unsigned port) {
+  unsigned conflicts = 0;
   cover cv;
   cv.n = 0;
   ladon_imap_visit(m, lo, hi, collect, &cv);
@@ -116,14 +117,16 @@ static void insert_free(ladon__switch *sw, ladon_imap *m, uint64_t lo,
   bool done = false;
   for (unsigned i = 0; i < cv.n && !done; i++) {
     if (cv.s[i].lo > cur) put(m, cur, cv.s[i].lo - 1u, port);
-    if (cv.s[i].user != port) ladon_counter_add(sw->st_window_conflicts, 1);
+    if (cv.s[i].user != port) conflicts++;
     if (cv.s[i].hi == UINT64_MAX) done = true;
     else cur = cv.s[i].hi + 1u;
   }
   if (!done && cur <= hi) put(m, cur, hi, port);
+  return conflicts;
 }
 
 static void rebuild_maps(ladon__switch *sw) {
+  unsigned n = 0;
   ladon_imap_clear(sw->mem_map);
   ladon_imap_clear(sw->io_map);
   ladon_imap_clear(sw->bus_map);
@@ -131,12 +134,14 @@ static void rebuild_maps(ladon__switch *sw) {
     const ladon__cfg_bridge *b = &sw->ports[i].br;
     /* Positive decode downstream needs the window valid and the Command
     ** enable set (§7.5.1.1.3, §7.5.1.3.8-10). */
-    if (b->mem.enabled) insert_free(sw, sw->mem_map, b->mem.base, b->mem.limit, i);
-    if (b->pref.enabled)
-      insert_free(sw, sw->mem_map, b->pref.base, b->pref.limit, i);
-    if (b->io.enabled) insert_free(sw, sw->io_map, b->io.base, b->io.limit, i);
-    if (b->bus_valid) insert_free(sw, sw->bus_map, b->secondary, b->subordinate, i);
+    if (b->mem.enabled) n += insert_free(sw->mem_map, b->mem.base, b->mem.limit, i);
+    if (b->pref.enabled) n += insert_free(sw->mem_map, b->pref.base, b->pref.limit, i);
+    if (b->io.enabled) n += insert_free(sw->io_map, b->io.base, b->io.limit, i);
+    if (b->bus_valid) n += insert_free(sw->bus_map, b->secondary, b->subordinate, i);
   }
+  /* Counted when they appear, not again at every later write. */
+  if (n > sw->conflicts_now) ladon_counter_add(sw->st_window_conflicts, n - sw->conflicts_now);
+  sw->conflicts_now = n;
 }
 
 void ladon__sw_cfg_refresh(ladon__switch *sw, ladon__sw_port *p) {

@@ -111,6 +111,7 @@ struct ladon__switch {
   ladon__sw_entry *free_entries;
   uint8_t intx_up;             /* collapsed INTA..INTD sent upstream */
   uint64_t pme_acks;           /* Downstream Ports that sent PME_TO_Ack */
+  unsigned conflicts_now;      /* overlaps in the current routing tables */
   ladon_counter *st_window_conflicts;
 };
 

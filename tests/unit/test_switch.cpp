@@ -271,6 +271,25 @@ TEST(SwitchRouting, DownstreamWindowEdgesAreInclusive) {
   EXPECT_EQ(f.counters(0).posted_dropped, 4u);
 }
 
+TEST(SwitchRouting, OverlappingWindowsGoToTheLowerPortAndAreCounted) {
+  Fab f;
+  ASSERT_TRUE(f.ok());
+  f.program();
+  const ladon_stat *st = ladon_stats_find(ladon_sim_stats(f.sim), "sw0.window_conflicts");
+  ASSERT_NE(st, nullptr);
+  EXPECT_EQ(ladon_counter_value(ladon_stat_as_counter(st)), 0u);
+  // Give d1 a memory window that covers d0's and more (a firmware bug).
+  uint64_t lo = swt::mem_base(0), hi = swt::mem_limit(1);
+  f.cfg_write(Fab::dsp(1), PCI_MEMORY_BASE,
+              (uint32_t)((lo >> 16) & 0xfff0u) | (uint32_t)((hi >> 16) & 0xfff0u) << 16);
+  EXPECT_EQ(ladon_counter_value(ladon_stat_as_counter(st)), 1u);
+  EXPECT_EQ(where_mwr(f, f.root, swt::kRoot, swt::mem_base(0)), 0);
+  EXPECT_EQ(where_mwr(f, f.root, swt::kRoot, swt::mem_limit(0) + 1), 1);  // only d1 has it
+  // Later writes elsewhere do not count the same overlap again.
+  f.cfg_write(Fab::dsp(0), PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 0x3);
+  EXPECT_EQ(ladon_counter_value(ladon_stat_as_counter(st)), 1u);
+}
+
 TEST(SwitchRouting, UpstreamInverseDecodeAndPeerWindows) {
   Fab f;
   ASSERT_TRUE(f.ok());
