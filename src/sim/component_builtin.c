@@ -14,7 +14,10 @@
 
 #define LADON_BUILTIN_COMPONENTS(X) \
   X(ladon__model_host_type) \
-  X(ladon__model_switch_type)
+  X(ladon__model_switch_type) \
+  X(ladon__model_sriov_type) \
+  X(ladon__workload_dma_type) \
+  X(ladon__workload_nic_type)
 
 #define X(sym) extern const ladon_component_type sym;
 LADON_BUILTIN_COMPONENTS(X)
