@@ -18,8 +18,9 @@
 **               granularity (§7.5.1.3.8); 64-bit prefetchable BARs go to
 **               the prefetchable window above 4 GiB, everything else to
 **               the 32-bit memory window.
-**   4. program  BARs, windows, Max_Payload_Size, Command (memory space and
-**               bus master), then NumVFs, VF Enable and VF MSE.
+**   4. program  BARs, windows, ARI Forwarding on bridges that support it,
+**               Max_Payload_Size, Command (memory space and bus master),
+**               then NumVFs, VF Enable and VF MSE.
 **
 ** Configuration requests take simulated time; enumeration runs the
 ** simulation until each completion is back, before any workload starts.
@@ -449,6 +450,18 @@ static ladon_status program_fn(walk *w, ladon__enum_fn *fn) {
     if ((st = wr(w, bdf, b->reg, 4, (uint32_t)b->addr)) ||
         (b->is64 && (st = wr(w, bdf, b->reg + 4, 4, (uint32_t)(b->addr >> 32)))))
       return st;
+  }
+  if (fn->bridge && fn->exp_cap) {
+    /* ARI Forwarding Enable (§7.5.3.16, §6.13) where the port supports it,
+       so that functions above 7 -- VFs -- are reachable behind it. */
+    uint32_t cap2;
+    if ((st = rd(w, bdf, fn->exp_cap + PCI_EXP_DEVCAP2, 4, &cap2))) return st;
+    if (cap2 != 0xffffffffu && (cap2 & PCI_EXP_DEVCAP2_ARI)) {
+      uint32_t ctl2;
+      if ((st = rd(w, bdf, fn->exp_cap + PCI_EXP_DEVCTL2, 2, &ctl2)) ||
+          (st = wr(w, bdf, fn->exp_cap + PCI_EXP_DEVCTL2, 2, ctl2 | PCI_EXP_DEVCTL2_ARI)))
+        return st;
+    }
   }
   if (fn->exp_cap) {
     /* Max_Payload_Size (§7.5.3.4): the domain's common value. */
