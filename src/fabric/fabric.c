@@ -20,6 +20,36 @@ ladon_status ladon__fabric_error_at(const ladon_fabric *f,
   return ladon__json_error(f->topo->doc, node, err, code, "%s: %s", what, text);
 }
 
+/*
+** A model's or the link layer's own message at its topology object `obj`
+** named `name`: without a second "WHAT:" prefix when the message already
+** names the object, and at the parameter the message starts with ("'nic':
+** width 12 ...") when the object has such a member.
+*/
+static ladon_status model_error_at(const ladon_fabric *f, ladon__json_node obj,
+                                   const char *name, const char *what,
+                                   ladon_error *err) {
+  char quoted[300];
+  snprintf(quoted, sizeof quoted, "'%s'", name);
+  const char *named = strstr(err->text, quoted);
+  if (named == NULL) return ladon__fabric_error_at(f, obj, what, err);
+  ladon__json_node at = obj;
+  const char *p = named + strlen(quoted);
+  if (p[0] == ':' && p[1] == ' ') {
+    char key[64];
+    size_t n = 0;
+    for (p += 2; n + 1 < sizeof key && (p[n] == '_' || (p[n] >= 'a' && p[n] <= 'z')); n++)
+      key[n] = p[n];
+    key[n] = '\0';
+    ladon__json_node k = n ? ladon__json_find(f->topo->doc, obj, key) : LADON__JSON_NONE;
+    if (k != LADON__JSON_NONE) at = k;
+  }
+  ladon_status code = err->code != LADON_OK ? err->code : LADON_EINVAL;
+  char text[LADON_ERROR_TEXT_MAX];
+  memcpy(text, err->text, sizeof text);
+  return ladon__json_error(f->topo->doc, at, err, code, "%s", text);
+}
+
 static ladon_status build_components(ladon_fabric *f, ladon_error *err) {
   const ladon__topo *t = f->topo;
   f->inst = calloc(t->n_comps ? t->n_comps : 1, sizeof *f->inst);
@@ -33,7 +63,7 @@ static ladon_status build_components(ladon_fabric *f, ladon_error *err) {
       f->inst[i] = NULL;
       char what[300];
       snprintf(what, sizeof what, "component '%s'", c->name);
-      return ladon__fabric_error_at(f, c->node, what, err);
+      return model_error_at(f, c->node, c->name, what, err);
     }
   }
   return LADON_OK;
@@ -64,7 +94,7 @@ static ladon_status build_links(ladon_fabric *f, ladon_error *err) {
     ladon__link_config_from_params(l->params, &cfg);
     ladon_error_clear(err);
     f->links[i] = ladon_link_new(f->sim, l->name, &cfg, a, b, err);
-    if (f->links[i] == NULL) return ladon__fabric_error_at(f, l->node, "link", err);
+    if (f->links[i] == NULL) return model_error_at(f, l->node, l->name, "link", err);
   }
   return LADON_OK;
 }
