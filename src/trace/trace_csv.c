@@ -405,7 +405,7 @@ static int csv_next(ladon_trace_reader *r, ladon_trace_record *rec,
       if (!s->have_first) s->first_ps = ps, s->have_first = true;
       ps -= s->first_ps;
     }
-    if (ps < 0 || ps >= 18446744073709551615.0L)
+    if (!(ps >= 0 && ps < 18446744073709551615.0L)) /* NaN fails too */
       return ladon__reader_fail_at(
           r, LADON_EPARSE, (int)row->pos[COL_TIME], err,
           "time '%.40s' is %s; set \"rebase\": true to count from the first "

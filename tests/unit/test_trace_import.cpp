@@ -158,6 +158,7 @@ std::vector<CsvBad> CsvBadCases() {
       {"NegativeTime", hdr + "-1,MWr,0x0,4,x\n", kMap, false, 2,
        "time '-1' is negative; set \"rebase\": true"},
       {"BadTime", hdr + "1.2.3,MWr,0x0,4,x\n", kMap, false, 2, "time '1.2.3' is not a decimal"},
+      {"HugeTime", hdr + "1e999,MWr,0x0,4,x\n", kMap, false, 2, "time '1e999' is out of range"},
       {"ShortRow", hdr + "1,MWr,0x0\n", kMap, false, 2, "3 fields; the map reads 'src' from field 5"},
       {"UnterminatedQuote", hdr + "1,MWr,0x0,4,\"x\n", kMap, false, 2, "unterminated quoted field"},
       {"TimeGoesBack", hdr + "5,MWr,0x0,4,x\n4,MWr,0x0,4,x\n", kMap, false, 3,
