@@ -13,8 +13,9 @@
 #include "ladon/component.h"
 
 #define LADON_BUILTIN_COMPONENTS(X) \
-  X(ladon__model_host_type) \
+  X(ladon__link_type) \
   X(ladon__model_switch_type) \
+  X(ladon__model_host_type) \
   X(ladon__model_sriov_type) \
   X(ladon__workload_dma_type) \
   X(ladon__workload_nic_type)
