@@ -16,6 +16,7 @@
 
 #include "ladon/error.h"
 #include "ladon/export.h"
+#include "ladon/link.h"
 #include "ladon/sim.h"
 
 LADON_BEGIN_DECLS
@@ -95,6 +96,51 @@ LADON_API ladon_status ladon_fabric_write_resolved(ladon_fabric *fabric,
 */
 LADON_API ladon_status ladon_fabric_write_summary(ladon_fabric *fabric,
                                                   FILE *out);
+
+/* ---- links ------------------------------------------------------------- */
+
+/* The number of links of the fabric, in topology order. */
+LADON_API size_t ladon_fabric_link_count(const ladon_fabric *fabric);
+
+/* Link `i` (borrowed, valid until the fabric is freed), NULL when out of
+** range. */
+LADON_API ladon_link *ladon_fabric_link(ladon_fabric *fabric, size_t i);
+
+/* The link named `name` (borrowed), or NULL. */
+LADON_API ladon_link *ladon_fabric_link_find(ladon_fabric *fabric,
+                                             const char *name);
+
+/* ---- timelines (docs/cli.md) -------------------------------------------- */
+
+typedef struct ladon_timeline ladon_timeline;
+
+/* Events a timeline writes when it is given no cap. */
+#define LADON_TIMELINE_DEFAULT_MAX 1000000u
+
+/*
+** Starts writing the fabric's activity from now on to `out` (borrowed; it
+** must stay open until ladon_timeline_close()) as Chrome trace-event JSON
+** that Perfetto opens: a track per link direction with a slice per TLP on
+** the wire (args: the TLP's text), async slices per non-posted request
+** (requester ID + tag) from its first transmission to the delivery of its
+** last completion, flow arrows request -> first completion, and counters
+** of queued TLPs.  At most `max_events` events (0: the default), after
+** which the file says "truncated": true in "otherData".  Returns a new
+** timeline owned by the caller, or NULL with `err` filled (LADON_EINVAL,
+** LADON_ENOMEM, LADON_EFULL when a link has too many observers).
+*/
+LADON_API ladon_timeline *ladon_fabric_timeline_open(ladon_fabric *fabric,
+                                                     FILE *out,
+                                                     uint64_t max_events,
+                                                     ladon_error *err);
+
+/*
+** Ends every request still open at the current simulated time, finishes
+** the JSON, detaches from the links and frees the timeline (not `out`).
+** Call it before the fabric is freed.  Returns LADON_EIO when writing
+** failed.  NULL is a no-op.
+*/
+LADON_API ladon_status ladon_timeline_close(ladon_timeline *timeline);
 
 LADON_END_DECLS
 

@@ -280,6 +280,48 @@ LADON_API ladon_status ladon_link_counters_get(const ladon_link *link,
                                                unsigned dir,
                                                ladon_link_counters *out);
 
+/* ---- observers ------------------------------------------------------------ */
+
+/*
+** Watching a link, for timelines, waveforms and trace recording.  Both
+** callbacks may be NULL; they run inside simulation events, get `tlp`
+** borrowed for the duration of the call only, and must not send on, consume
+** at or free the link.  A link without observers pays one untaken branch per
+** TLP.
+**
+** tlp_wire       the transmitter put `tlp` on the wire of direction `dir`
+**                from `start_ps` to `end_ps` (first to last symbol), a
+**                replay when `replay`; `queued_tlps` TLPs wait behind it in
+**                that direction's transmit queues.  Not called in flit mode,
+**                where TLPs share flits (PCIe Base 6.0 §4.2.3.4.2).
+** tlp_delivered  `tlp` crossed direction `dir` and is about to be handed to
+**                the receiver at `time_ps`: once per TLP, as the `tlps`
+**                counter counts, in both modes.
+*/
+typedef struct ladon_link_observer {
+  void (*tlp_wire)(void *ctx, const ladon_link *link, unsigned dir,
+                   const ladon_tlp *tlp, ladon_time_ps start_ps,
+                   ladon_time_ps end_ps, bool replay, uint32_t queued_tlps);
+  void (*tlp_delivered)(void *ctx, const ladon_link *link, unsigned dir,
+                        const ladon_tlp *tlp, ladon_time_ps time_ps);
+} ladon_link_observer;
+
+/* Observers a link holds at once. */
+#define LADON_LINK_OBSERVERS_MAX 4
+
+/*
+** Adds observer `obs` (copied) with context `ctx` to `link`.  Returns
+** LADON_OK, LADON_EINVAL for NULL `link` or `obs`, LADON_EFULL when the
+** link has LADON_LINK_OBSERVERS_MAX observers already.
+*/
+LADON_API ladon_status ladon_link_observe(ladon_link *link,
+                                          const ladon_link_observer *obs,
+                                          void *ctx);
+
+/* Removes every observer of `link` whose context is `ctx`.  NULL link is a
+** no-op. */
+LADON_API void ladon_link_unobserve(ladon_link *link, void *ctx);
+
 /* ---- spec arithmetic the link uses (exposed for tools and tests) ------- */
 
 /*

@@ -13,7 +13,8 @@
 
 static const char usage[] =
     "usage: ladon run TOPO.json [--stop-at TIME] [--seed N] [--outdir DIR]\n"
-    "                 [--stats F.json|F.csv] [--progress] [-q]\n\n"
+    "                 [--stats F.json|F.csv] [--timeline F.json]\n"
+    "                 [--timeline-max N] [--progress] [-q]\n\n"
     "Builds the fabric of TOPO.json, runs its workloads and prints a summary\n"
     "(per flow: requests, throughput, latency p50/p99; per link: utilisation;\n"
     "faults).\n\n"
@@ -24,6 +25,11 @@ static const char usage[] =
     "                   (the configuration with every default applied) and\n"
     "                   DIR/stats.json are always written\n"
     "  --stats F        also write statistics to F (.json or .csv)\n"
+    "  --timeline F     write a Chrome trace-event timeline to F (.json) that\n"
+    "                   Perfetto opens: TLPs per link direction, request\n"
+    "                   lifetimes, request -> completion arrows, queue depths\n"
+    "  --timeline-max N at most N timeline events (default 1000000); the file\n"
+    "                   says \"truncated\": true when the cap was reached\n"
     "  --progress       progress on stderr even when it is not a terminal\n"
     "  -q               no summary and no progress\n\n"
     "exit status: 0 ok, 2 bad input\n";
@@ -89,7 +95,8 @@ static void run(ladon_fabric *f, ladon_time_ps stop, bool progress) {
 
 int cli_cmd_run(int argc, char **argv) {
   const char *topo = NULL, *outdir = "ladon-out", *stats = NULL;
-  const char *stop_text = NULL;
+  const char *stop_text = NULL, *timeline = NULL;
+  uint64_t timeline_max = 0;
   bool quiet = false, force_progress = false, seed_set = false;
   uint64_t seed = 0;
   for (int i = 1; i < argc; i++) {
@@ -102,13 +109,19 @@ int cli_cmd_run(int argc, char **argv) {
     } else if (!strcmp(a, "--progress")) {
       force_progress = true;
     } else if (!strcmp(a, "--stop-at") || !strcmp(a, "--seed") ||
-               !strcmp(a, "--outdir") || !strcmp(a, "--stats")) {
+               !strcmp(a, "--outdir") || !strcmp(a, "--stats") ||
+               !strcmp(a, "--timeline") || !strcmp(a, "--timeline-max")) {
       if (i + 1 >= argc) return bad("%s needs a value", a);
       const char *v = argv[++i];
       if (!strcmp(a, "--stop-at")) stop_text = v;
       else if (!strcmp(a, "--outdir")) outdir = v;
       else if (!strcmp(a, "--stats")) stats = v;
-      else {
+      else if (!strcmp(a, "--timeline")) timeline = v;
+      else if (!strcmp(a, "--timeline-max")) {
+        ladon_error e;
+        if (ladon_parse_u64(v, &timeline_max, &e) != LADON_OK || timeline_max == 0)
+          return bad("--timeline-max: '%s' is not a positive integer", v);
+      } else {
         ladon_error e;
         if (ladon_parse_u64(v, &seed, &e) != LADON_OK)
           return bad("--seed: %s", e.text);
@@ -131,6 +144,8 @@ int cli_cmd_run(int argc, char **argv) {
   }
   if (stats && !cli_ends_with(stats, ".json") && !cli_ends_with(stats, ".csv"))
     return bad("--stats: '%s' must end in .json or .csv", stats);
+  if (timeline && !cli_ends_with(timeline, ".json"))
+    return bad("--timeline: '%s' must end in .json", timeline);
 
   char cmdline[4096] = "ladon";
   for (int i = 0; i < argc; i++) {
@@ -150,14 +165,41 @@ int cli_cmd_run(int argc, char **argv) {
   if (stop == LADON_TIME_NEVER && ladon_fabric_stop_at(f) > 0)
     stop = ladon_fabric_stop_at(f);
 
+  int rc = CLI_OK;
+  if (cli_mkdirs(outdir) != 0) rc = CLI_BAD_INPUT;
+  /* Observers write to temporaries from the start of the run; they are
+  ** renamed into place only when the whole run succeeded. */
+  cli_out tl_out;
+  ladon_timeline *tl = NULL;
+  if (rc == CLI_OK && timeline) {
+    if (cli_out_open(&tl_out, timeline) != 0) {
+      rc = CLI_BAD_INPUT;
+    } else if ((tl = ladon_fabric_timeline_open(f, tl_out.f, timeline_max, &err)) == NULL) {
+      fprintf(stderr, "ladon run: %s: %s\n", timeline, err.text);
+      cli_out_abort(&tl_out);
+      rc = CLI_BAD_INPUT;
+    }
+  }
+  if (rc != CLI_OK) {
+    ladon_fabric_free(f);
+    return rc;
+  }
+
   bool progress = !quiet && (force_progress || isatty(STDERR_FILENO));
   double t0 = wall_now();
   run(f, stop, progress);
   ladon_run_meta meta = {cmdline, digest, wall_now() - t0};
 
-  int rc = CLI_OK;
   char path[4096];
-  if (cli_mkdirs(outdir) != 0) rc = CLI_BAD_INPUT;
+  if (tl) {
+    if (ladon_timeline_close(tl) != LADON_OK) {
+      fprintf(stderr, "ladon run: %s: cannot write\n", timeline);
+      cli_out_abort(&tl_out);
+      rc = CLI_BAD_INPUT;
+    } else if (cli_out_commit(&tl_out) != 0) {
+      rc = CLI_BAD_INPUT;
+    }
+  }
   if (rc == CLI_OK) {
     snprintf(path, sizeof path, "%s/resolved.json", outdir);
     if (write_file(path, ladon_fabric_write_resolved, f, &meta)) rc = CLI_BAD_INPUT;

@@ -159,3 +159,20 @@ uint64_t ladon_fabric_seed(const ladon_fabric *f) { return f->seed; }
 uint64_t ladon_fabric_run(ladon_fabric *f, ladon_time_ps until) {
   return ladon_sim_run_until(f->sim, until);
 }
+
+size_t ladon_fabric_link_count(const ladon_fabric *f) {
+  return f ? f->topo->n_links : 0;
+}
+
+ladon_link *ladon_fabric_link(ladon_fabric *f, size_t i) {
+  return f && i < f->topo->n_links ? f->links[i] : NULL;
+}
+
+ladon_link *ladon_fabric_link_find(ladon_fabric *f, const char *name) {
+  size_t i;
+  if (f == NULL || name == NULL) return NULL;
+  for (i = 0; i < f->topo->n_links; i++)
+    if (f->links[i] && !strcmp(ladon_link_name(f->links[i]), name))
+      return f->links[i];
+  return NULL;
+}

@@ -231,6 +231,9 @@ struct ladon_link {
   ladon_time_ps replay_limit_ps;/* REPLAY_TIMER limit */
   ladon_time_ps retrain_until;  /* in Recovery until then (0 = never was) */
   bool freeing;
+  unsigned n_obs;               /* observers (link_observe.c) */
+  ladon_link_observer obs[LADON_LINK_OBSERVERS_MAX];
+  void *obs_ctx[LADON_LINK_OBSERVERS_MAX];
 };
 
 /* ---- link.c ---- */
@@ -287,6 +290,12 @@ double ladon__flit_bad_probability(double ber, unsigned bits_per_byte);
 ** has room, merging it into a pending one of the same kind (`key`). */
 void ladon__flit_dlp_send(ladon__dir *d, ladon_time_ps now, uint32_t a,
                           uint32_t b, uint64_t *rec, uint64_t *rec_slot);
+
+/* ---- link_observe.c ---- */
+void ladon__observe_wire(ladon__dir *d, const ladon_tlp *tlp,
+                         ladon_time_ps start_ps, ladon_time_ps end_ps,
+                         bool replay);
+void ladon__observe_delivered(ladon__dir *d, const ladon_tlp *tlp);
 
 /* ---- link_stats.c ---- */
 void ladon__stats_register(struct ladon_link *l);

@@ -54,6 +54,7 @@ void ladon__rx_tlp_accepted(ladon__dir *d, const ladon__retry *e,
   ladon__stat_add(d->st_payload, &d->c.payload_bytes, e->payload_bytes);
   /* A TLP also ends FC_INIT2 for its VC (§3.4.1). */
   if (d->rev->fci_state[vc] == LADON__FCI_INIT2) ladon__fc_exit_init2(d->rev, vc);
+  if (d->link->n_obs) ladon__observe_delivered(d, tlp);
   p->cb.deliver(p->owner, p, tlp);
 }
 

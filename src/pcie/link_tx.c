@@ -164,7 +164,8 @@ static void replay_timer_set(ladon__dir *d, ladon_time_ps deadline) {
                    d, 0);
 }
 
-static void send_tlp(ladon__dir *d, ladon_time_ps now, const ladon__retry *e) {
+static void send_tlp(ladon__dir *d, ladon_time_ps now, const ladon__retry *e,
+                     bool replay) {
   ladon__phy_slot s;
   ladon__wire w;
   ladon__phy_place(&d->phy, &d->ptx, LADON__PKT_TLP, e->wire_bytes, now, &s);
@@ -179,6 +180,7 @@ static void send_tlp(ladon__dir *d, ladon_time_ps now, const ladon__retry *e) {
   count_busy(d, &s);
   count_skps(d);
   ladon__stat_add(d->st_tlp_bytes, &d->c.tlp_bytes, e->wire_bytes);
+  if (d->link->n_obs) ladon__observe_wire(d, e->tlp, s.start_ps, s.end_ps, replay);
   /* REPLAY_TIMER starts at the last Symbol of any TLP transmission if not
   ** running; after a replay starts, it restarts at the last Symbol of the
   ** first TLP retransmitted (§3.6.2.1). */
@@ -282,7 +284,7 @@ void ladon__tx_event(ladon_sim *sim, void *ctx, uint64_t arg) {
   } else if (d->replaying) {
     ladon__retry *e = rb_at(d, d->replay_pos++);
     ladon__stat_add(d->st_replayed, &d->c.replayed_tlps, 1);
-    send_tlp(d, now, e);
+    send_tlp(d, now, e, true);
     if (d->replay_pos >= d->rb_len) {
       d->replaying = false;
       if (d->replay_again) {
@@ -311,7 +313,7 @@ void ladon__tx_event(ladon_sim *sim, void *ctx, uint64_t arg) {
     d->next_tx_seq = (d->next_tx_seq + 1u) & 0xfffu;
     rb_push(d, &e);
     d->rb_bytes += bytes;
-    send_tlp(d, now, &e);
+    send_tlp(d, now, &e, false);
   } else {
     /* Nothing to send: idle until something kicks. */
     if (d->notify_ready) notify_tx_ready(d);

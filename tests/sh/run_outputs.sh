@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# `ladon run` outputs beyond the stats: the --timeline Chrome trace-event
+# JSON (fields per phase, no overlapping slices on a track, every async
+# begin ended, every flow end started, one slice per delivered TLP as the
+# link counters say, the cap), and the output options' bad input.
+# Usage: run_outputs.sh BUILD SRC
+set -uo pipefail
+build=$1 src=$2
+ladon="$build/ladon"
+[ -x "$ladon" ] || { echo "run_outputs: $ladon not built" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+fail() { echo "run_outputs: FAIL: $*" >&2; fails=$((fails + 1)); }
+cfg="$src/configs/default.json"
+
+check_timeline='
+import json, sys
+tl = json.load(open(sys.argv[1]))
+stats = json.load(open(sys.argv[2])) if len(sys.argv) > 2 else None
+ev = tl["traceEvents"]
+need = {"X": ["name", "pid", "tid", "ts", "dur"], "b": ["name", "cat", "id", "ts", "pid"],
+        "e": ["name", "cat", "id", "ts", "pid"], "s": ["name", "cat", "id", "ts", "pid", "tid"],
+        "f": ["name", "cat", "id", "ts", "pid", "tid", "bp"], "C": ["name", "ts", "pid", "args"],
+        "M": ["name", "pid", "args"]}
+errs = []
+names, slices, begins, ends, starts, fins = {}, {}, {}, {}, set(), set()
+for e in ev:
+    ph = e.get("ph")
+    if ph not in need:
+        errs.append("unknown phase %r" % ph); continue
+    errs += ["%s event without %s: %r" % (ph, k, e) for k in need[ph] if k not in e]
+    if ph != "M" and not (isinstance(e.get("ts"), (int, float)) and e["ts"] >= 0):
+        errs.append("bad ts %r" % e)
+    if ph == "M" and e["name"] == "thread_name":
+        names[e["tid"]] = e["args"]["name"]
+    elif ph == "X":
+        if e["dur"] < 0: errs.append("negative slice %r" % e)
+        slices.setdefault(e["tid"], []).append((e["ts"], e["ts"] + e["dur"]))
+        if not e["args"]["tlp"].startswith(e["name"] + " "): errs.append("args %r" % e)
+    elif ph == "b":
+        if e["id"] in begins: errs.append("async id %s begun twice" % e["id"])
+        begins[e["id"]] = e["ts"]
+    elif ph == "e":
+        ends[e["id"]] = e["ts"]
+    elif ph == "s": starts.add(e["id"])
+    elif ph == "f": fins.add(e["id"])
+    elif ph == "C":
+        if not all(isinstance(v, (int, float)) for v in e["args"].values()): errs.append("counter %r" % e)
+for tid, s in slices.items():
+    s.sort()
+    for (a0, a1), (b0, b1) in zip(s, s[1:]):
+        if b0 < a1 - 1e-9: errs.append("track %s: slices overlap at %s" % (tid, b0)); break
+    if tid not in names: errs.append("track %s has no thread_name" % tid)
+if set(begins) != set(ends): errs.append("async begins without end: %d" % len(set(begins) ^ set(ends)))
+errs += ["request %s ends before it begins" % i for i in begins if i in ends and ends[i] < begins[i]]
+if not fins <= starts: errs.append("flow ends without start")
+if stats is not None:
+    if not begins or not fins: errs.append("no requests or no flows")
+    for l in stats["links"]:
+        tid = [t for t, n in names.items() if n == "link %s.%s" % (l["id"], l["dir"])]
+        got = len(slices.get(tid[0], [])) if tid else -1
+        want = l["tlps"] - tl["otherData"]["tlps_at_open"]["%s.%s" % (l["id"], l["dir"])]
+        if l["replays"] == 0 and (got != want or want == 0):
+            errs.append("link %s.%s: %d slices, %d TLPs" % (l["id"], l["dir"], got, want))
+    if tl["otherData"]["truncated"]: errs.append("truncated")
+if errs:
+    sys.exit("\n".join(errs[:10]))
+print(len(ev), "events", len(begins), "requests")
+'
+
+# A run to the end of all work (no stop time, so no TLP is left on a wire):
+# every TLP delivered after the timeline started is one slice (no bit
+# errors, so no replays).
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+d.pop("stop_at", None)
+json.dump(d, open(sys.argv[2], "w"))
+' "$cfg" "$tmp/idle.json"
+"$ladon" run -q "$tmp/idle.json" --outdir "$tmp/a" --timeline "$tmp/a/t.json" ||
+  fail "run with --timeline: exit $?"
+python3 -c "$check_timeline" "$tmp/a/t.json" "$tmp/a/stats.json" || fail "timeline"
+
+# The cap: still valid JSON, with every begun request ended, and says so.
+"$ladon" run -q "$cfg" --outdir "$tmp/b" --timeline "$tmp/b/t.json" \
+    --timeline-max 100 || fail "run with --timeline-max: exit $?"
+python3 -c "$check_timeline" "$tmp/b/t.json" >/dev/null || fail "capped timeline"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+o = d["otherData"]
+assert o["truncated"] is True and o["dropped_events"] > 0, o
+assert sum(e["ph"] not in "Me" for e in d["traceEvents"]) <= 100
+' "$tmp/b/t.json" || fail "capped timeline does not say it is truncated"
+
+# Bad output options: exit 2 before anything is written.
+"$ladon" run -q "$cfg" --outdir "$tmp/c" --timeline "$tmp/c/t.txt" 2>/dev/null
+[ $? -eq 2 ] || fail "--timeline t.txt accepted"
+"$ladon" run -q "$cfg" --outdir "$tmp/c" --timeline-max 0 2>/dev/null
+[ $? -eq 2 ] || fail "--timeline-max 0 accepted"
+[ -e "$tmp/c" ] && fail "outputs written after bad options"
+
+echo "run_outputs: $fails failures"
+[ "$fails" -eq 0 ]
