@@ -14,7 +14,8 @@
 static const char usage[] =
     "usage: ladon run TOPO.json [--stop-at TIME] [--seed N] [--outdir DIR]\n"
     "                 [--stats F.json|F.csv] [--timeline F.json]\n"
-    "                 [--timeline-max N] [--progress] [-q]\n\n"
+    "                 [--timeline-max N] [--record LINK[.DIR]=FILE]...\n"
+    "                 [--progress] [-q]\n\n"
     "Builds the fabric of TOPO.json, runs its workloads and prints a summary\n"
     "(per flow: requests, throughput, latency p50/p99; per link: utilisation;\n"
     "faults).\n\n"
@@ -30,6 +31,9 @@ static const char usage[] =
     "                   lifetimes, request -> completion arrows, queue depths\n"
     "  --timeline-max N at most N timeline events (default 1000000); the file\n"
     "                   says \"truncated\": true when the cap was reached\n"
+    "  --record L=F     record the TLPs delivered on link L (both directions),\n"
+    "                   or on L.down / L.up only, into trace F (.ltr, .ltb,\n"
+    "                   + .gz; docs/trace-format.md); may be repeated\n"
     "  --progress       progress on stderr even when it is not a terminal\n"
     "  -q               no summary and no progress\n\n"
     "exit status: 0 ok, 2 bad input\n";
@@ -93,10 +97,118 @@ static void run(ladon_fabric *f, ladon_time_ps stop, bool progress) {
   if (printed) fprintf(stderr, "\n");
 }
 
+/* ---- --record: a link observer feeding a trace writer ---------------- */
+
+#define MAX_RECORDS 8
+
+typedef struct recorder {
+  const char *spec;            /* LINK[.DIR]=FILE as given */
+  char link[256];
+  int dir;                     /* -1 both, else LADON_LINK_DOWN / _UP */
+  const char *path;
+  ladon_link *l;
+  ladon_trace_writer *w;
+  ladon_error err;
+  bool failed;
+} recorder;
+
+static void record_delivered(void *ctx, const ladon_link *link, unsigned dir,
+                             const ladon_tlp *tlp, ladon_time_ps time_ps) {
+  recorder *r = ctx;
+  ladon_trace_record rec;
+  char id[8];
+  if (r->failed || (r->dir >= 0 && (unsigned)r->dir != dir)) return;
+  memset(&rec, 0, sizeof rec);
+  rec.t_ps = time_ps;
+  rec.tlp = *tlp;
+  rec.tlp.data = NULL; /* traces carry headers only */
+  rec.tlp.data_bytes = 0;
+  rec.tlp.id = 0;
+  rec.tlp.t_issue_ps = 0;
+  rec.tlp.flow = 0;
+  /* The sender: the completer for completions, else the requester. */
+  rec.src = ladon_tlp_id_format(
+      ladon_tlp_is_completion((ladon_tlp_type)tlp->type) ? tlp->cpl_id
+                                                         : tlp->req_id, id);
+  rec.port = ladon_link_name(link);
+  rec.dir = dir == LADON_LINK_DOWN ? LADON_TRACE_DIR_DOWN : LADON_TRACE_DIR_UP;
+  if (ladon_trace_write(r->w, &rec, &r->err) != LADON_OK) r->failed = true;
+}
+
+static const ladon_link_observer record_observer = {NULL, record_delivered};
+
+/* Parses LINK[.DIR]=FILE into `r`; 0 or -1 with a message. */
+static int record_parse(recorder *r, const char *spec) {
+  const char *eq = strrchr(spec, '=');
+  memset(r, 0, sizeof *r);
+  r->spec = spec;
+  r->dir = -1;
+  if (eq == NULL || eq == spec || eq[1] == '\0' ||
+      (size_t)(eq - spec) >= sizeof r->link) {
+    bad("--record: '%s' is not LINK[.DIR]=FILE", spec);
+    return -1;
+  }
+  memcpy(r->link, spec, (size_t)(eq - spec));
+  r->path = eq + 1;
+  return 0;
+}
+
+/* Finds the link (a link name wins over NAME.DIR) and opens the writer. */
+static int record_open(recorder *r, ladon_fabric *f) {
+  r->l = ladon_fabric_link_find(f, r->link);
+  if (r->l == NULL) {
+    char *dot = strrchr(r->link, '.');
+    if (dot && (!strcmp(dot, ".down") || !strcmp(dot, ".up"))) {
+      r->dir = !strcmp(dot, ".down") ? (int)LADON_LINK_DOWN : (int)LADON_LINK_UP;
+      *dot = '\0';
+      r->l = ladon_fabric_link_find(f, r->link);
+    }
+  }
+  if (r->l == NULL) {
+    fprintf(stderr, "ladon run: --record %s: no link '%s'\n", r->spec, r->link);
+    return -1;
+  }
+  r->w = ladon_trace_writer_open(r->path, LADON_TRACE_AUTO, &r->err);
+  if (r->w == NULL) {
+    fprintf(stderr, "ladon run: --record %s: %s\n", r->spec, r->err.text);
+    return -1;
+  }
+  if (ladon_link_observe(r->l, &record_observer, r) != LADON_OK) {
+    fprintf(stderr, "ladon run: --record %s: too many observers on link '%s'\n",
+            r->spec, r->link);
+    ladon_trace_writer_abort(r->w);
+    r->w = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+/* Detaches and finishes (`ok`) or discards the trace; 0 or -1. */
+static int record_close(recorder *r, bool ok) {
+  if (r->w == NULL) return 0;
+  ladon_link_unobserve(r->l, r);
+  if (!ok || r->failed) {
+    if (r->failed)
+      fprintf(stderr, "ladon run: --record %s: %s\n", r->spec, r->err.text);
+    ladon_trace_writer_abort(r->w);
+    r->w = NULL;
+    return ok ? -1 : 0;
+  }
+  ladon_status st = ladon_trace_writer_close(r->w, &r->err);
+  r->w = NULL;
+  if (st != LADON_OK) {
+    fprintf(stderr, "ladon run: --record %s: %s\n", r->spec, r->err.text);
+    return -1;
+  }
+  return 0;
+}
+
 int cli_cmd_run(int argc, char **argv) {
   const char *topo = NULL, *outdir = "ladon-out", *stats = NULL;
   const char *stop_text = NULL, *timeline = NULL;
   uint64_t timeline_max = 0;
+  recorder recs[MAX_RECORDS];
+  size_t n_recs = 0;
   bool quiet = false, force_progress = false, seed_set = false;
   uint64_t seed = 0;
   for (int i = 1; i < argc; i++) {
@@ -110,13 +222,19 @@ int cli_cmd_run(int argc, char **argv) {
       force_progress = true;
     } else if (!strcmp(a, "--stop-at") || !strcmp(a, "--seed") ||
                !strcmp(a, "--outdir") || !strcmp(a, "--stats") ||
-               !strcmp(a, "--timeline") || !strcmp(a, "--timeline-max")) {
+               !strcmp(a, "--timeline") || !strcmp(a, "--timeline-max") ||
+               !strcmp(a, "--record")) {
       if (i + 1 >= argc) return bad("%s needs a value", a);
       const char *v = argv[++i];
       if (!strcmp(a, "--stop-at")) stop_text = v;
       else if (!strcmp(a, "--outdir")) outdir = v;
       else if (!strcmp(a, "--stats")) stats = v;
       else if (!strcmp(a, "--timeline")) timeline = v;
+      else if (!strcmp(a, "--record")) {
+        if (n_recs == MAX_RECORDS) return bad("%s: at most 8 recordings", a);
+        if (record_parse(&recs[n_recs], v) != 0) return CLI_BAD_INPUT;
+        n_recs++;
+      }
       else if (!strcmp(a, "--timeline-max")) {
         ladon_error e;
         if (ladon_parse_u64(v, &timeline_max, &e) != LADON_OK || timeline_max == 0)
@@ -180,7 +298,14 @@ int cli_cmd_run(int argc, char **argv) {
       rc = CLI_BAD_INPUT;
     }
   }
+  for (size_t i = 0; rc == CLI_OK && i < n_recs; i++)
+    if (record_open(&recs[i], f) != 0) rc = CLI_BAD_INPUT;
   if (rc != CLI_OK) {
+    for (size_t i = 0; i < n_recs; i++) record_close(&recs[i], false);
+    if (tl) {
+      ladon_timeline_close(tl);
+      cli_out_abort(&tl_out);
+    }
     ladon_fabric_free(f);
     return rc;
   }
@@ -191,6 +316,8 @@ int cli_cmd_run(int argc, char **argv) {
   ladon_run_meta meta = {cmdline, digest, wall_now() - t0};
 
   char path[4096];
+  for (size_t i = 0; i < n_recs; i++)
+    if (record_close(&recs[i], true) != 0) rc = CLI_BAD_INPUT;
   if (tl) {
     if (ladon_timeline_close(tl) != LADON_OK) {
       fprintf(stderr, "ladon run: %s: cannot write\n", timeline);

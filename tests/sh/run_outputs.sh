@@ -82,6 +82,33 @@ json.dump(d, open(sys.argv[2], "w"))
   fail "run with --timeline: exit $?"
 python3 -c "$check_timeline" "$tmp/a/t.json" "$tmp/a/stats.json" || fail "timeline"
 
+# --record: a trace of every TLP delivered on the link (both directions, or
+# one), as many as the link's counter grew by while recording (the counter
+# at the start comes from the timeline of the same run).
+"$ladon" run -q "$tmp/idle.json" --outdir "$tmp/r" --timeline "$tmp/r/t.json" \
+    --record "nic=$tmp/r/nic.ltr.gz" --record "up.up=$tmp/r/upup.ltb" ||
+  fail "run with --record: exit $?"
+for spec in nic:nic.ltr.gz up.up:upup.ltb; do
+  link=${spec%%:*} file=${spec#*:}
+  n=$("$ladon" trace stats "$tmp/r/$file" | awk '$1 == "tlps" {print $2}')
+  want=$(python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1])); t = json.load(open(sys.argv[2]))
+name, _, d = sys.argv[3].partition(".")
+n = 0
+for l in s["links"]:
+    if l["id"] == name and d in ("", l["dir"]):
+        n += l["tlps"] - t["otherData"]["tlps_at_open"][l["id"] + "." + l["dir"]]
+print(n)
+' "$tmp/r/stats.json" "$tmp/r/t.json" "$link")
+  [ -n "$n" ] && [ "$n" = "$want" ] && [ "$n" -gt 0 ] ||
+    fail "--record $link: trace has '$n' TLPs, link counter says $want"
+done
+# The recorded directions: only "up" in up.up.
+"$ladon" trace convert "$tmp/r/upup.ltb" "$tmp/r/upup.ltr" || fail "trace convert"
+grep -v '^#' "$tmp/r/upup.ltr" | awk -F'\t' '$15 != "up" || $16 != "up" {bad = 1} END {exit bad}' ||
+  fail "up.up recorded other links or directions"
+
 # The cap: still valid JSON, with every begun request ended, and says so.
 "$ladon" run -q "$cfg" --outdir "$tmp/b" --timeline "$tmp/b/t.json" \
     --timeline-max 100 || fail "run with --timeline-max: exit $?"
@@ -99,7 +126,14 @@ assert sum(e["ph"] not in "Me" for e in d["traceEvents"]) <= 100
 [ $? -eq 2 ] || fail "--timeline t.txt accepted"
 "$ladon" run -q "$cfg" --outdir "$tmp/c" --timeline-max 0 2>/dev/null
 [ $? -eq 2 ] || fail "--timeline-max 0 accepted"
+"$ladon" run -q "$cfg" --outdir "$tmp/c" --record nic 2>/dev/null
+[ $? -eq 2 ] || fail "--record without =FILE accepted"
 [ -e "$tmp/c" ] && fail "outputs written after bad options"
+"$ladon" run -q "$cfg" --outdir "$tmp/d" --record "nope.up=$tmp/d/x.ltr" \
+    --timeline "$tmp/d/t.json" 2>"$tmp/d.err"
+[ $? -eq 2 ] || fail "--record on a missing link accepted"
+grep -q "no link 'nope'" "$tmp/d.err" || fail "--record missing link: $(cat "$tmp/d.err")"
+[ -n "$(ls -A "$tmp/d" 2>/dev/null)" ] && fail "outputs left after a bad --record: $(ls "$tmp/d")"
 
 echo "run_outputs: $fails failures"
 [ "$fails" -eq 0 ]
