@@ -142,6 +142,33 @@ LADON_API ladon_timeline *ladon_fabric_timeline_open(ladon_fabric *fabric,
 */
 LADON_API ladon_status ladon_timeline_close(ladon_timeline *timeline);
 
+/* ---- waveforms (docs/cli.md) -------------------------------------------- */
+
+typedef struct ladon_vcd ladon_vcd;
+
+/* Value changes a dump keeps when it is given no cap. */
+#define LADON_VCD_DEFAULT_MAX 4000000u
+
+/*
+** Starts recording the fabric's link activity from now on for a Value
+** Change Dump (IEEE 1364-2005 §18) written to `out` (borrowed) by
+** ladon_vcd_close(): per link direction a wire `busy` (a TLP on the wire)
+** and a 32-bit `queued` (TLPs waiting behind the one starting).  At most
+** `max_changes` value changes are kept (0: the default); a dump that hit
+** the cap says so in a $comment.  Returns a new dump owned by the caller,
+** or NULL with `err` filled (LADON_EINVAL, LADON_ENOMEM, LADON_EFULL).
+*/
+LADON_API ladon_vcd *ladon_fabric_vcd_open(ladon_fabric *fabric, FILE *out,
+                                           uint64_t max_changes,
+                                           ladon_error *err);
+
+/*
+** Detaches from the links, writes the dump in time order to its file and
+** frees it (not the file).  Call it before the fabric is freed.  Returns
+** LADON_EIO when writing failed, LADON_ENOMEM.  NULL is a no-op.
+*/
+LADON_API ladon_status ladon_vcd_close(ladon_vcd *vcd);
+
 LADON_END_DECLS
 
 #endif /* LADON_FABRIC_H */

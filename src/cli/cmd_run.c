@@ -14,7 +14,7 @@
 static const char usage[] =
     "usage: ladon run TOPO.json [--stop-at TIME] [--seed N] [--outdir DIR]\n"
     "                 [--stats F.json|F.csv] [--timeline F.json]\n"
-    "                 [--timeline-max N] [--record LINK[.DIR]=FILE]...\n"
+    "                 [--timeline-max N] [--vcd F.vcd] [--record LINK[.DIR]=FILE]...\n"
     "                 [--progress] [-q]\n\n"
     "Builds the fabric of TOPO.json, runs its workloads and prints a summary\n"
     "(per flow: requests, throughput, latency p50/p99; per link: utilisation;\n"
@@ -31,6 +31,8 @@ static const char usage[] =
     "                   lifetimes, request -> completion arrows, queue depths\n"
     "  --timeline-max N at most N timeline events (default 1000000); the file\n"
     "                   says \"truncated\": true when the cap was reached\n"
+    "  --vcd F          write a waveform of every link direction to F (.vcd):\n"
+    "                   busy (a TLP on the wire) and queued TLPs\n"
     "  --record L=F     record the TLPs delivered on link L (both directions),\n"
     "                   or on L.down / L.up only, into trace F (.ltr, .ltb,\n"
     "                   + .gz; docs/trace-format.md); may be repeated\n"
@@ -205,7 +207,7 @@ static int record_close(recorder *r, bool ok) {
 
 int cli_cmd_run(int argc, char **argv) {
   const char *topo = NULL, *outdir = "ladon-out", *stats = NULL;
-  const char *stop_text = NULL, *timeline = NULL;
+  const char *stop_text = NULL, *timeline = NULL, *vcd = NULL;
   uint64_t timeline_max = 0;
   recorder recs[MAX_RECORDS];
   size_t n_recs = 0;
@@ -223,13 +225,14 @@ int cli_cmd_run(int argc, char **argv) {
     } else if (!strcmp(a, "--stop-at") || !strcmp(a, "--seed") ||
                !strcmp(a, "--outdir") || !strcmp(a, "--stats") ||
                !strcmp(a, "--timeline") || !strcmp(a, "--timeline-max") ||
-               !strcmp(a, "--record")) {
+               !strcmp(a, "--record") || !strcmp(a, "--vcd")) {
       if (i + 1 >= argc) return bad("%s needs a value", a);
       const char *v = argv[++i];
       if (!strcmp(a, "--stop-at")) stop_text = v;
       else if (!strcmp(a, "--outdir")) outdir = v;
       else if (!strcmp(a, "--stats")) stats = v;
       else if (!strcmp(a, "--timeline")) timeline = v;
+      else if (!strcmp(a, "--vcd")) vcd = v;
       else if (!strcmp(a, "--record")) {
         if (n_recs == MAX_RECORDS) return bad("%s: at most 8 recordings", a);
         if (record_parse(&recs[n_recs], v) != 0) return CLI_BAD_INPUT;
@@ -264,6 +267,8 @@ int cli_cmd_run(int argc, char **argv) {
     return bad("--stats: '%s' must end in .json or .csv", stats);
   if (timeline && !cli_ends_with(timeline, ".json"))
     return bad("--timeline: '%s' must end in .json", timeline);
+  if (vcd && !cli_ends_with(vcd, ".vcd"))
+    return bad("--vcd: '%s' must end in .vcd", vcd);
 
   char cmdline[4096] = "ladon";
   for (int i = 0; i < argc; i++) {
@@ -298,6 +303,17 @@ int cli_cmd_run(int argc, char **argv) {
       rc = CLI_BAD_INPUT;
     }
   }
+  cli_out vcd_out;
+  ladon_vcd *wave = NULL;
+  if (rc == CLI_OK && vcd) {
+    if (cli_out_open(&vcd_out, vcd) != 0) {
+      rc = CLI_BAD_INPUT;
+    } else if ((wave = ladon_fabric_vcd_open(f, vcd_out.f, 0, &err)) == NULL) {
+      fprintf(stderr, "ladon run: %s: %s\n", vcd, err.text);
+      cli_out_abort(&vcd_out);
+      rc = CLI_BAD_INPUT;
+    }
+  }
   for (size_t i = 0; rc == CLI_OK && i < n_recs; i++)
     if (record_open(&recs[i], f) != 0) rc = CLI_BAD_INPUT;
   if (rc != CLI_OK) {
@@ -305,6 +321,10 @@ int cli_cmd_run(int argc, char **argv) {
     if (tl) {
       ladon_timeline_close(tl);
       cli_out_abort(&tl_out);
+    }
+    if (wave) {
+      ladon_vcd_close(wave);
+      cli_out_abort(&vcd_out);
     }
     ladon_fabric_free(f);
     return rc;
@@ -318,6 +338,15 @@ int cli_cmd_run(int argc, char **argv) {
   char path[4096];
   for (size_t i = 0; i < n_recs; i++)
     if (record_close(&recs[i], true) != 0) rc = CLI_BAD_INPUT;
+  if (wave) {
+    if (ladon_vcd_close(wave) != LADON_OK) {
+      fprintf(stderr, "ladon run: %s: cannot write\n", vcd);
+      cli_out_abort(&vcd_out);
+      rc = CLI_BAD_INPUT;
+    } else if (cli_out_commit(&vcd_out) != 0) {
+      rc = CLI_BAD_INPUT;
+    }
+  }
   if (tl) {
     if (ladon_timeline_close(tl) != LADON_OK) {
       fprintf(stderr, "ladon run: %s: cannot write\n", timeline);

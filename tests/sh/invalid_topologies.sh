@@ -20,7 +20,8 @@ for dir in "$src"/tests/cases/invalid/*/; do
   mkdir -p "$out"
   # Run from the case folder so that FILE is the bare "topology.json".
   (cd "$dir" && "$ladon" run topology.json -q --outdir "$out/run" \
-      --stats "$out/run/extra.csv" >"$out/stdout" 2>"$out/stderr")
+      --stats "$out/run/extra.csv" --timeline "$out/run/t.json" \
+      --vcd "$out/run/w.vcd" --record "nic=$out/run/nic.ltr" >"$out/stdout" 2>"$out/stderr")
   rc=$?
   [ "$rc" -eq 2 ] || fail "$case: exit status $rc, want 2"
   want=$(cat "$dir/expected.txt")

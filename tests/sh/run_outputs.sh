@@ -109,6 +109,66 @@ done
 grep -v '^#' "$tmp/r/upup.ltr" | awk -F'\t' '$15 != "up" || $16 != "up" {bad = 1} END {exit bad}' ||
   fail "up.up recorded other links or directions"
 
+# --vcd: IEEE 1364 §18 structure: declarations, $enddefinitions, $dumpvars
+# of every variable, strictly increasing timestamps, changes only of
+# declared variables, 1-bit wires only 0/1; two wires and two counters per
+# link; every direction that carried TLPs was busy at least once.
+"$ladon" run -q "$tmp/idle.json" --outdir "$tmp/v" --vcd "$tmp/v/w.vcd" ||
+  fail "run with --vcd: exit $?"
+python3 -c '
+import json, re, sys
+text = open(sys.argv[1]).read()
+stats = json.load(open(sys.argv[2]))
+head, sep, body = text.partition("$enddefinitions $end")
+assert sep, "no $enddefinitions"
+assert re.search(r"\$timescale\s+1 ps\s+\$end", head), "timescale"
+decl = {}
+scope = []
+for m in re.finditer(r"\$(scope|upscope|var)\s*(.*?)\s*\$end", head, re.S):
+    kind, rest = m.groups()
+    if kind == "scope": scope.append(rest.split()[1])
+    elif kind == "upscope": scope.pop()
+    else:
+        vtype, width, ident, name = rest.split()
+        decl[ident] = (int(width), ".".join(scope[1:] + [name]))
+assert not scope, "unbalanced scopes"
+assert len(decl) == 2 * len(stats["links"]), (len(decl), len(stats["links"]))
+toks = body.split()
+assert toks[0] == "#0" and toks[1] == "$dumpvars", toks[:2]
+end = toks.index("$end")
+dumped = set()
+def change(tok, nxt):
+    if tok[0] in "01xz": return tok[1:], tok[0], 1
+    return nxt, tok[1:], 2
+i = 2
+while i < end:
+    ident, val, k = change(toks[i], toks[i + 1] if i + 1 < len(toks) else "")
+    dumped.add(ident); i += k
+assert dumped == set(decl), "dumpvars does not cover every variable"
+t, rises, i = 0, {}, end + 1
+val = {x: "0" for x in decl}
+while i < len(toks):
+    tok = toks[i]
+    if tok[0] == "#":
+        nt = int(tok[1:])
+        assert nt > t, "time goes back or repeats at %s" % tok
+        t = nt; i += 1; continue
+    ident, v, k = change(tok, toks[i + 1] if i + 1 < len(toks) else "")
+    assert ident in decl, "undeclared %r" % ident
+    width, name = decl[ident]
+    if width == 1:
+        assert v in "01", (name, v)
+        if v == "1" and val[ident] == "0": rises[name] = rises.get(name, 0) + 1
+    val[ident] = v; i += k
+for l in stats["links"]:
+    name = "%s.%s_busy" % (l["id"], l["dir"])
+    assert l["tlps"] == 0 or rises.get(name, 0) > 0, "%s never busy" % name
+    assert rises.get(name, 0) <= l["tlps"], "%s busy more often than TLPs" % name
+assert all(v == "0" for x, v in val.items() if decl[x][0] == 1), "a wire ends busy"
+' "$tmp/v/w.vcd" "$tmp/v/stats.json" || fail "vcd"
+"$ladon" run -q "$cfg" --outdir "$tmp/c" --vcd "$tmp/c/w.txt" 2>/dev/null
+[ $? -eq 2 ] || fail "--vcd w.txt accepted"
+
 # The cap: still valid JSON, with every begun request ended, and says so.
 "$ladon" run -q "$cfg" --outdir "$tmp/b" --timeline "$tmp/b/t.json" \
     --timeline-max 100 || fail "run with --timeline-max: exit $?"
