@@ -68,5 +68,44 @@ for r in a b; do
 done
 cmp -s "$tmp/det-a.json" "$tmp/det-b.json" || fail "two runs with seed 7 differ"
 [ -s "$tmp/det-a.json" ] || fail "determinism: empty comparison"
+# The schema (JSON Schema 2020-12) is JSON, names exactly the top-level keys
+# the loader accepts (its key list in src/fabric/topology.c), and every
+# config fits its top level and type names.  (A full validation needs
+# python3-jsonschema, which the build does not require.)
+schema="$src/configs/schema/topology.schema.json"
+loader_keys=$(sed -n '/top_keys\[\] = {/,/};/p' "$src/src/fabric/topology.c" |
+  grep -o '"[a-z_]*"' | tr -d '"' | sort | tr '\n' ' ')
+[ -n "$loader_keys" ] || fail "no key list found in topology.c"
+python3 -c '
+import json, re, sys
+schema = json.load(open(sys.argv[1]))
+assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+top = schema["properties"]
+if sorted(top) != sys.argv[2].split():
+    sys.exit("schema keys %s, loader keys %s" % (sorted(top), sys.argv[2]))
+ctypes = top["components"]["additionalProperties"]["properties"]["type"]["enum"]
+wtypes = top["workloads"]["additionalProperties"]["properties"]["type"]["enum"]
+time_re = re.compile(schema["$defs"]["time"]["pattern"])
+for path in sys.argv[3:]:
+    cfg = json.load(open(path))
+    extra = set(cfg) - set(top)
+    missing = set(schema["required"]) - set(cfg)
+    assert not extra and not missing, (path, extra, missing)
+    assert cfg["ladon"] == top["ladon"]["const"], path
+    for name, c in cfg["components"].items():
+        assert c["type"] in ctypes, (path, name, c["type"])
+    for name, w in cfg.get("workloads", {}).items():
+        assert w["type"] in wtypes, (path, name, w["type"])
+    if "stop_at" in cfg:
+        assert time_re.match(cfg["stop_at"]), (path, cfg["stop_at"])
+' "$schema" "$loader_keys" "$src"/configs/*.json || fail "schema"
+# Every type in the schema is one the registry knows.
+for type in $(python3 -c '
+import json, sys
+print(" ".join(json.load(open(sys.argv[1]))["$defs"]["type_name"]["enum"]))
+' "$schema"); do
+  "$ladon" list "$type" >/dev/null 2>&1 || fail "schema type '$type' unknown to 'ladon list'"
+done
+
 echo "configs_run: $n configs, $fails failures"
 [ "$fails" -eq 0 ]
