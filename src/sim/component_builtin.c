@@ -18,7 +18,8 @@
   X(ladon__model_host_type) \
   X(ladon__model_sriov_type) \
   X(ladon__workload_dma_type) \
-  X(ladon__workload_nic_type)
+  X(ladon__workload_nic_type) \
+  X(ladon__model_ntb_type)
 
 #define X(sym) extern const ladon_component_type sym;
 LADON_BUILTIN_COMPONENTS(X)
