@@ -442,3 +442,38 @@ TEST(Ntb, LatencyIsTranslationPlusLinks) {
     EXPECT_EQ(ready % period, 0u);
   }
 }
+
+// With one tag per direction, a second read waits in the NTB until the first
+// one's completion frees the tag; a posted write behind it is not held up.
+TEST(Ntb, NonPostedWaitForTagPostedPass) {
+  ladon__ntb_config c;
+  ladon__ntb_config_default(&c);
+  c.tags = 1;
+  NtbFab f(&c);
+  ASSERT_NE(f.ntb, nullptr);
+  ASSERT_EQ(ladon__ntb_set_window(f.ntb, 0, 2, 0x40000000ull, 0x10000, &f.err), LADON_OK);
+  f.send(f.a, f.req(LADON_TLP_MRD, kBar2A, 4, kReqA, 1));
+  f.send(f.a, f.req(LADON_TLP_MRD, kBar2A + 4, 4, kReqA, 2));
+  f.send(f.a, f.req(LADON_TLP_MWR, kBar2A + 8, 4, kReqA, 0));
+  ASSERT_TRUE(f.until(f.b, 2));
+  f.run(LADON_US(5));
+  ASSERT_EQ(f.b.rx.size(), 2u);
+  EXPECT_EQ(f.b.rx[0].t.type, LADON_TLP_MRD);
+  EXPECT_EQ(f.b.rx[0].t.addr, 0x40000000ull);
+  EXPECT_EQ(f.b.rx[1].t.type, LADON_TLP_MWR);  // passed the waiting read (§2.4.1 A3)
+  Rx r = f.b.rx[0];
+  ladon_tlp *cpl = ladon_tlp_alloc(4);
+  cpl->type = LADON_TLP_CPLD;
+  cpl->req_id = r.t.req_id;
+  cpl->tag = r.t.tag;
+  cpl->length_dw = 1;
+  cpl->byte_count = 4;
+  f.send(f.b, cpl);
+  ASSERT_TRUE(f.until(f.b, 3));
+  EXPECT_EQ(f.b.rx[2].t.type, LADON_TLP_MRD);
+  EXPECT_EQ(f.b.rx[2].t.addr, 0x40000004ull);
+  EXPECT_EQ(f.b.rx[2].t.tag, r.t.tag);  // the only tag, reused
+  ASSERT_TRUE(f.until(f.a, 1));
+  EXPECT_EQ(f.a.rx[0].t.tag, 1);
+  EXPECT_EQ(f.a.rx[0].t.req_id, kReqA);
+}
