@@ -141,7 +141,7 @@ static const ladon_link_observer record_observer = {NULL, record_delivered};
 
 /* Parses LINK[.DIR]=FILE into `r`; 0 or -1 with a message. */
 static int record_parse(recorder *r, const char *spec) {
-  const char *eq = strrchr(spec, '=');
+  const char *eq = strchr(spec, '='); /* FILE may contain '=' */
   memset(r, 0, sizeof *r);
   r->spec = spec;
   r->dir = -1;
