@@ -120,6 +120,9 @@ ladon_status ladon__workload_parse_window(const char *text, uint64_t *base, uint
 */
 ladon__workload *ladon__workload_new(ladon_sim *sim, const char *name,
                                      const ladon__workload_spec *spec, ladon_error *err);
+/* Frees the workload.  Free it before its device, and only when the
+** simulation will not run again (its transfers still in the device's
+** engine would call back into it).  NULL is a no-op. */
 void ladon__workload_free(ladon__workload *wl);
 
 /* The workload behind a "dma" / "nic" component instance. */

@@ -336,3 +336,28 @@ TEST(Dma, WriteCompletesWhenSerialisedAtTheDevice) {
 }
 
 } // namespace
+
+namespace {
+
+// Every TLP the device allocates is freed by whoever ends its life: after
+// a run with reads, writes, MMIO, config requests and errors, none is left.
+TEST(Dma, NoTlpOutlivesItsRun) {
+  int64_t before = ladon_tlp_live();
+  {
+    Fixture f;
+    f.enumerate(kBar, kVfBar, 2);
+    Done d;
+    for (int i = 0; i < 50; i++) {
+      ladon__dma_xfer x =
+          xfer(i % 2 ? LADON__DMA_WRITE : LADON__DMA_READ, 0x70000000ull + 512u * i, 300, &d);
+      ladon__dma_submit(dma_of(f, 1 + i % 2), &x, nullptr);
+    }
+    f.mmio_write32(kBar + 8, 1);
+    f.mmio_read(kBar + 0x7fffffff0ull, 4); // UR
+    f.drain();
+    EXPECT_EQ(d.r.size(), 50u);
+  }
+  EXPECT_EQ(ladon_tlp_live(), before);
+}
+
+} // namespace
