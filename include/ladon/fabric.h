@@ -51,6 +51,13 @@ LADON_API const char *ladon_fabric_name(const ladon_fabric *fabric);
 /* The topology's "stop_at" time, or 0 when it gives none. */
 LADON_API ladon_time_ps ladon_fabric_stop_at(const ladon_fabric *fabric);
 
+/*
+** The simulated time at which configuration (enumeration and programming)
+** ended and the workloads started.  Stop times given to `ladon run` count
+** from here.
+*/
+LADON_API ladon_time_ps ladon_fabric_start_ps(const ladon_fabric *fabric);
+
 /* The seed the simulation runs with. */
 LADON_API uint64_t ladon_fabric_seed(const ladon_fabric *fabric);
 

@@ -19,8 +19,9 @@ static const char usage[] =
     "Builds the fabric of TOPO.json, runs its workloads and prints a summary\n"
     "(per flow: requests, throughput, latency p50/p99; per link: utilisation;\n"
     "faults).\n\n"
-    "  --stop-at TIME   simulated time to stop at, e.g. 10us (default: the\n"
-    "                   topology's stop_at, else when no work is left)\n"
+    "  --stop-at TIME   how long to run the workloads, e.g. 10us, counted\n"
+    "                   from the end of configuration (default: the\n"
+    "                   topology's stop_at, else until no work is left)\n"
     "  --seed N         random seed (default: the topology's seed, else 1)\n"
     "  --outdir DIR     where outputs go (default ladon-out); DIR/resolved.json\n"
     "                   (the configuration with every default applied) and\n"
@@ -287,6 +288,8 @@ int cli_cmd_run(int argc, char **argv) {
   cli_sha256_file(topo, digest);
   if (stop == LADON_TIME_NEVER && ladon_fabric_stop_at(f) > 0)
     stop = ladon_fabric_stop_at(f);
+  /* Enumeration takes simulated time; the workloads run for `stop` after. */
+  if (stop != LADON_TIME_NEVER) stop += ladon_fabric_start_ps(f);
 
   int rc = CLI_OK;
   if (cli_mkdirs(outdir) != 0) rc = CLI_BAD_INPUT;

@@ -155,6 +155,7 @@ ladon_time_ps ladon_fabric_stop_at(const ladon_fabric *f) {
   return f->topo->stop_at_ps;
 }
 uint64_t ladon_fabric_seed(const ladon_fabric *f) { return f->seed; }
+ladon_time_ps ladon_fabric_start_ps(const ladon_fabric *f) { return f->start_ps; }
 
 uint64_t ladon_fabric_run(ladon_fabric *f, ladon_time_ps until) {
   return ladon_sim_run_until(f->sim, until);

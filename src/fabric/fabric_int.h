@@ -14,6 +14,7 @@ struct ladon_fabric {
   void **inst;          /* per component: the model instance */
   ladon_link **links;   /* per topology link */
   void **workloads;     /* per topology workload: the instance */
+  ladon_time_ps start_ps;       /* configuration done, workloads started */
   ladon__enum_domain *domains; /* one per host, after enumeration */
   size_t n_domains;
 };

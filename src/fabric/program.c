@@ -192,6 +192,7 @@ ladon_status ladon__fabric_program(ladon_fabric *f, ladon_error *err) {
 
 ladon_status ladon__fabric_start(ladon_fabric *f, ladon_error *err) {
   const ladon__topo *t = f->topo;
+  f->start_ps = ladon_sim_now(f->sim);
   for (size_t i = 0; i < t->n_comps; i++) {
     const ladon_model_ops *ops = ladon__model_ops(t->comps[i].type);
     if (ops->start == NULL) continue;
