@@ -69,8 +69,9 @@ static const ladon_param_desc host_params[] = {
      "boundaries",
      split_choices, NULL, NULL},
     {"mps", LADON_PARAM_SIZE, "256B", NULL,
-     "Max_Payload_Size the root complex sends (completions, CPU stores): "
-     "128B..4KiB, a power of two",
+     "Max_Payload_Size Supported by the root ports (Device Capabilities); "
+     "what they send is bounded by the MPS software programs in Device "
+     "Control (128B after reset): 128B..4KiB, a power of two",
      NULL, "128B", "4KiB"},
     {"mmio32_base", LADON_PARAM_U64, "0x80000000", "address",
      "start of the 32-bit MMIO hole (RAM below it, BAR space from it to "
@@ -145,6 +146,7 @@ static const ladon_stat_desc host_stats[] = {
     {"iommu_blocked", "TLPs", "DMA requests the IOMMU blocked"},
     {"acs_violations", "TLPs", "requests blocked by ACS at a root port"},
     {"window_conflicts", NULL, "root port windows left out for overlapping"},
+    {"egress_refused", "TLPs", "TLPs a root port's link refused"},
     {"rpN.tlps_in", "TLPs", "TLPs received on root port N"},
     {"rpN.tlps_out", "TLPs", "TLPs sent on root port N"},
     {"rpN.ur_sent", "TLPs", "UR/CA completions sent on root port N"},
@@ -173,7 +175,11 @@ void ladon__host_act_run(ladon__host *h, const ladon__host_defer *d) {
     ladon__host_continue(h, rp, d->p, (unsigned)(d->a >> 8));
     break;
   case LADON__ACT_EGRESS:
-    ladon__host_egress_push(rp, d->p, -1, LADON_TLP_CLASS_NONE, 0, 0);
+    if (d->a & 0x100u)
+      ladon__host_egress_push(rp, d->p, (int)rp->index, LADON_TLP_CLASS_NP,
+                              (unsigned)(d->a >> 9) & 7u, 0);
+    else
+      ladon__host_egress_push(rp, d->p, -1, LADON_TLP_CLASS_NONE, 0, 0);
     break;
   case LADON__ACT_WDONE:
     ladon_port_consume(rp->port, d->p);
@@ -270,6 +276,8 @@ static bool register_stats(ladon__host *h) {
     "requests blocked by ACS at a root port");
   C(window_conflicts, "window_conflicts", NULL,
     "root port windows left out for overlapping");
+  C(egress_refused, "egress_refused", "TLPs",
+    "TLPs a root port's link refused (unlinked, or above the link's MPS)");
 #undef C
   ok = ok && (h->st.dma_read_latency =
                   hist(h, "dma_read_latency",

@@ -195,6 +195,37 @@ static void issue_load(ladon__host *h, ladon__host_np *np) {
   ladon__host_egress_push(&h->rp[i], t, -1, LADON_TLP_CLASS_NONE, 0, 0);
 }
 
+/*
+** Sends a store out of `rp`, split at multiples of the port's programmed
+** Max_Payload_Size (§2.2.2: no TLP payload above MPS; a write-combined
+** store larger than that leaves as several MWr, in address order).
+*/
+static void send_store(ladon__host *h, ladon__host_rp *rp, ladon_tlp *st,
+                       uint64_t addr, uint32_t bytes) {
+  uint64_t end = addr + bytes;
+  uint64_t lead = addr & 3u;
+  if ((uint32_t)st->length_dw * 4u <= rp->mps_bytes) {
+    ladon__host_egress_push(rp, st, -1, LADON_TLP_CLASS_NONE, 0, 0);
+    return;
+  }
+  for (uint64_t a = addr; a < end;) {
+    uint64_t next = (a / rp->mps_bytes + 1) * rp->mps_bytes;
+    uint32_t n = (uint32_t)((next < end ? next : end) - a);
+    ladon_tlp *t = ladon_tlp_alloc(((uint32_t)(a & 3u) + n + 3u) & ~3u);
+    if (t) {
+      t->type = LADON_TLP_MWR;
+      ladon_tlp_set_range(t, a, n, NULL);
+      t->req_id = st->req_id;
+      t->t_issue_ps = st->t_issue_ps;
+      memcpy(ladon_tlp_payload(t) + (a & 3u), st->data + lead + (a - addr), n);
+      ladon__host_egress_push(rp, t, -1, LADON_TLP_CLASS_NONE, 0, 0);
+    }
+    a += n;
+  }
+  (void)h;
+  ladon_tlp_free(st);
+}
+
 /* Runs operations of core `k` until it stalls or its queue is empty. */
 static void run_core(ladon__host *h, uint32_t c) {
   ladon__host_core *k = &h->cores[c];
@@ -213,8 +244,7 @@ static void run_core(ladon__host *h, uint32_t c) {
         ladon_tlp_free(op.store);
       } else if ((i = mmio_port(h, op.addr, op.bytes)) >= 0) {
         op.store->t_issue_ps = now;
-        ladon__host_egress_push(&h->rp[i], op.store, -1, LADON_TLP_CLASS_NONE,
-                                0, 0);
+        send_store(h, &h->rp[i], op.store, op.addr, op.bytes);
       } else {
         /* Master abort: the store is dropped. */
         ladon_counter_add(h->st.master_aborts, 1);

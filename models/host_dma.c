@@ -3,8 +3,9 @@
 **
 ** Writes (MWr) are posted: their bytes land in memory at once (so a later
 ** read sees them, §2.4.1), they occupy the memory channels, and their
-** ingress credits come back when memory has absorbed them -- a root complex
-** buffers only as many writes as it advertises credits for.  No completion.
+** ingress credits come back when the channels have taken their lines -- a
+** root complex buffers only as many writes as it advertises credits for, so
+** writes faster than memory back up into the link.  No completion.
 **
 ** Reads (MRd) snapshot their data when the root complex issues them to
 ** memory, and are answered with completions split at the Read Completion
@@ -26,21 +27,26 @@ static void dma_write(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp,
   if (tlp->data && tlp->data_bytes >= dws * 4u && n) {
     /* Only enabled bytes are written (§2.2.5): the DWs in the middle whole,
     ** the first and last DW by their byte enables. */
-    for (uint32_t i = 0; i < dws; i++) {
-      unsigned be = i == 0 ? tlp->first_be : tlp->last_be;
-      if (i > 0 && i < dws - 1) {
-        ladon__memory_write(h->mem, dram + 4u * i, &tlp->data[4u * i],
-                            4u * (dws - 1 - i));
-        i = dws - 2;
-        continue;
-      }
+    unsigned last_be = dws == 1 ? tlp->first_be : tlp->last_be;
+    if (tlp->first_be == 0xfu && last_be == 0xfu) {
+      ladon__memory_write(h->mem, dram, tlp->data, 4u * dws);
+    } else {
       for (unsigned b = 0; b < 4; b++)
-        if ((be >> b) & 1u)
-          ladon__memory_write(h->mem, dram + 4u * i + b,
-                              &tlp->data[4u * i + b], 1);
+        if ((tlp->first_be >> b) & 1u)
+          ladon__memory_write(h->mem, dram + b, &tlp->data[b], 1);
+      if (dws > 2)
+        ladon__memory_write(h->mem, dram + 4u, &tlp->data[4], 4u * (dws - 2));
+      if (dws > 1)
+        for (unsigned b = 0; b < 4; b++)
+          if ((tlp->last_be >> b) & 1u)
+            ladon__memory_write(h->mem, dram + 4u * (dws - 1) + b,
+                                &tlp->data[4u * (dws - 1) + b], 1);
     }
   }
-  done = ladon__memory_access(h->mem, now, dram, dws * 4u);
+  /* Absorbed when the channels have taken its lines; the access latency
+  ** is what a reader waits for, not what holds the write buffer. */
+  done = ladon__memory_access(h->mem, now, dram, dws * 4u) -
+         ladon__memory_config_of(h->mem)->latency_ps;
   ladon_counter_add(h->st.dma_writes, 1);
   ladon_counter_add(h->st.dma_write_bytes, n);
   ladon__host_defer_at(h, done, LADON__ACT_WDONE, tlp, rp->index);
@@ -50,10 +56,11 @@ static void dma_read(ladon__host *h, ladon__host_rp *rp, ladon_tlp *req,
                      uint64_t dram) {
   ladon_time_ps now = ladon_sim_now(h->sim);
   ladon__cpl_piece pc[LADON__CPL_MAX_PIECES];
-  unsigned n = ladon__cpl_split(req, h->rcb_bytes, h->mps_bytes, h->cpl_split,
+  unsigned n = ladon__cpl_split(req, h->rcb_bytes, rp->mps_bytes, h->cpl_split,
                                 pc);
   ladon_time_ps prev = now;
   uint64_t base = req->addr & ~(uint64_t)3;
+  bool credited = false;
   ladon_counter_add(h->st.dma_reads, 1);
   ladon_counter_add(h->st.dma_read_bytes, ladon_tlp_request_bytes(req));
   for (unsigned i = 0; i < n; i++) {
@@ -61,6 +68,7 @@ static void dma_read(ladon__host *h, ladon__host_rp *rp, ladon_tlp *req,
     uint64_t d = dram + (pc[i].addr - base);
     ladon_time_ps ready = ladon__memory_access(h->mem, now, d, bytes);
     ladon_tlp *c = ladon_tlp_alloc(h->functional ? bytes : 0);
+    uint64_t a = rp->index;
     if (!c) break;
     c->type = LADON_TLP_CPLD;
     c->req_id = req->req_id;
@@ -82,11 +90,17 @@ static void dma_read(ladon__host *h, ladon__host_rp *rp, ladon_tlp *req,
     ready = ladon__host_edge(h, ready);
     if (ready < prev) ready = prev;
     prev = ready;
-    ladon__host_defer_at(h, ready, LADON__ACT_EGRESS, c, rp->index);
+    /* The read holds its request credit until its last completion has
+    ** left: the root complex tracks a bounded number of reads, so a
+    ** device that reads faster than the link returns data is held back. */
+    if (i + 1 == n) {
+      a |= 0x100u | (uint64_t)(req->tc & 7u) << 9;
+      credited = true;
+    }
+    ladon__host_defer_at(h, ready, LADON__ACT_EGRESS, c, a);
   }
   ladon_hist_add(h->st.dma_read_latency, prev - now);
-  /* The request has left the ingress queue. */
-  ladon_port_consume(rp->port, req);
+  if (!credited) ladon_port_consume(rp->port, req);
   ladon_tlp_free(req);
 }
 

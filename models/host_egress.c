@@ -42,6 +42,7 @@ void ladon__host_egress_push(ladon__host_rp *rp, ladon_tlp *tlp,
     return;
   }
   o = &rp->out[rp->n_out++];
+  rp->n_cls[ladon_tlp_type_class((ladon_tlp_type)tlp->type) & 3u]++;
   o->tlp = tlp;
   o->credit_rp = (int8_t)credit_rp;
   o->cls = (uint8_t)cls;
@@ -55,10 +56,18 @@ void ladon__host_egress_drain(ladon__host_rp *rp) {
   unsigned full = 0; /* bit per ladon_tlp_class */
   size_t keep = 0;
   size_t i = 0;
+  size_t left[4];
+  memcpy(left, rp->n_cls, sizeof left);
   for (; i < rp->n_out; i++) {
     ladon__host_out o = rp->out[i];
     ladon_tlp_class cls = ladon_tlp_type_class((ladon_tlp_type)o.tlp->type);
     ladon_status st;
+    /* Stop once every class still queued is blocked: the rest stays. */
+    if ((!left[LADON_TLP_CLASS_NP] || (full & (1u << LADON_TLP_CLASS_NP))) &&
+        (!left[LADON_TLP_CLASS_CPL] || (full & (1u << LADON_TLP_CLASS_CPL))) &&
+        !left[LADON_TLP_CLASS_P] && full)
+      break;
+    left[cls & 3u]--;
     if (full & (1u << cls)) {
       rp->out[keep++] = o;
       continue;
@@ -73,10 +82,13 @@ void ladon__host_egress_drain(ladon__host_rp *rp) {
       full |= 1u << cls;
       continue;
     }
+    rp->n_cls[cls & 3u]--;
     if (st == LADON_OK) {
       ladon_counter_add(rp->tlps_out, 1);
     } else {
-      /* Not linked, or a TLP the link refuses: it cannot leave. */
+      /* Not linked, or a TLP the link refuses (larger than the link's
+      ** MPS): it cannot leave. */
+      ladon_counter_add(h->st.egress_refused, 1);
       ladon_tlp_free(o.tlp);
     }
     if (o.credit_rp >= 0)
@@ -95,5 +107,6 @@ void ladon__host_egress_free(ladon__host_rp *rp) {
   free(rp->out);
   rp->out = NULL;
   rp->n_out = rp->cap_out = 0;
+  memset(rp->n_cls, 0, sizeof rp->n_cls);
 }
 

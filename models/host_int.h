@@ -85,9 +85,11 @@ typedef struct ladon__host_rp {
   ladon_port *port;
   ladon__cfg *cfg;            /* Type 1 header, PCIe Root Port */
   ladon__cfg_bridge br;       /* decoded bus numbers and windows */
+  uint32_t mps_bytes;         /* Device Control MPS, capped by the host's */
   ladon_time_ps in_order_ps;  /* upstream pipeline: last continuation */
   ladon__host_out *out;       /* egress FIFO, out[0..n_out) */
   size_t n_out, cap_out;
+  size_t n_cls[4];            /* queued TLPs per ladon_tlp_class */
   ladon_counter *tlps_in, *tlps_out, *ur_sent;
 } ladon__host_rp;
 
@@ -158,7 +160,9 @@ typedef enum ladon__host_act {
   LADON__ACT_RX = 1,     /* p: TLP arrived at root port a: process it */
   LADON__ACT_CONT,       /* p: upstream memory request of port a, after the
                             IOMMU; a >> 8 = 0 ok, else the blocking status */
-  LADON__ACT_EGRESS,     /* p: TLP ready to leave root port a */
+  LADON__ACT_EGRESS,     /* p: TLP ready to leave root port a & 0xff; with
+                            bit 8 set, sending it returns one NP header
+                            credit of traffic class a >> 9 to that port */
   LADON__ACT_WDONE,      /* p: DMA write of port a written: free its credits */
   LADON__ACT_IRQ,        /* a: core | vector << 32 | rid << 40 */
   LADON__ACT_CPU,        /* run the cores' operation queues */
@@ -234,7 +238,7 @@ struct ladon__host {
     ladon_counter *p2p_forwarded, *p2p_blocked, *messages;
     ladon_counter *mmio_writes, *mmio_reads, *master_aborts, *cfg_requests;
     ladon_counter *cpl_timeouts, *msi, *msi_dropped, *iommu_blocked;
-    ladon_counter *window_conflicts, *acs_violations;
+    ladon_counter *window_conflicts, *acs_violations, *egress_refused;
     ladon_hist *dma_read_latency, *mmio_read_latency, *cfg_latency;
   } st;
 };

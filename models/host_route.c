@@ -40,6 +40,12 @@ void ladon__host_routes_update(ladon__host *h) {
   ladon_imap_clear(h->routes);
   for (unsigned i = 0; i < h->n_rp; i++) {
     ladon__host_rp *rp = &h->rp[i];
+    ladon__cfg_exp_state es;
+    /* §7.5.3.4: a port sends no TLP larger than its programmed
+    ** Max_Payload_Size; values above what it supports are not honoured. */
+    rp->mps_bytes = 128;
+    if (ladon__cfg_exp_get(rp->cfg, &es) == LADON_OK)
+      rp->mps_bytes = es.mps_bytes < h->mps_bytes ? es.mps_bytes : h->mps_bytes;
     if (ladon__cfg_bridge_decode(rp->cfg, &rp->br) != LADON_OK) continue;
     add_window(h, i, &rp->br.mem, 2 * i);
     add_window(h, i, &rp->br.pref, 2 * i + 1);

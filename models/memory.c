@@ -35,6 +35,7 @@ struct ladon__memory {
   size_t cap;       /* power of two */
   size_t used;
   uint64_t line_num; /* line occupancy in ps, times the bandwidth */
+  uint64_t line_q, line_r; /* line_num / bandwidth and its remainder */
   channel *chan;
   uint64_t lines, bytes;
 };
@@ -90,6 +91,8 @@ ladon__memory *ladon__memory_new(const char *name,
   m->cfg = *cfg;
   /* One line takes LINE * channels / bandwidth seconds of its channel. */
   m->line_num = (uint64_t)LADON__MEMORY_LINE_BYTES * cfg->channels * PS_PER_S;
+  m->line_q = m->line_num / cfg->bandwidth_bytes_per_s;
+  m->line_r = m->line_num % cfg->bandwidth_bytes_per_s;
   return m;
 }
 
@@ -218,9 +221,13 @@ ladon_time_ps ladon__memory_access(ladon__memory *mem, ladon_time_ps now,
       c->base = now;
       c->rem = 0;
     }
-    c->rem += mem->line_num;
-    c->base += c->rem / bw;
-    c->rem %= bw;
+    /* base + rem / bw advances by line_num / bw, carried exactly. */
+    c->base += mem->line_q;
+    c->rem += mem->line_r;
+    if (c->rem >= bw) {
+      c->rem -= bw;
+      c->base++;
+    }
     end = c->base + (c->rem != 0);
     if (end > done) done = end;
   }

@@ -61,6 +61,33 @@ TEST(HostDma, WriteAboveTheHoleLandsInHighMemory) {
             LADON_ERANGE);
 }
 
+// Writes faster than memory back up: a write's credits return only when
+// the channel has taken its lines, so in steady state the root complex
+// accepts writes at the memory's rate.  One channel at 1 GB/s takes a
+// 256 B write (4 lines) every 256 ns: 78.125 writes in 20 us.
+TEST(HostDma, WritesFasterThanMemoryAreHeldBackByCredits) {
+  DmaFixture f({{"memory_channels", "1"}, {"memory_bandwidth", "1GB/s"}});
+  auto data = pattern(256, 0);
+  uint64_t addr = 0x100000;
+  auto feed = [&] {
+    while (f.ep().backlog.size() < 32) {
+      f.ep().mem_request(LADON_TLP_MWR, addr, 256, data.data());
+      addr += 256;
+    }
+  };
+  for (int i = 0; i < 200; i++) {  // 20 us of warm-up
+    feed();
+    f.run_for(LADON_NS(100));
+  }
+  uint64_t w1 = f.stat("dma_writes");
+  for (int i = 0; i < 200; i++) {  // 20 us measured
+    feed();
+    f.run_for(LADON_NS(100));
+  }
+  uint64_t w2 = f.stat("dma_writes");
+  EXPECT_NEAR((double)(w2 - w1), 20000.0 / 256.0, 1.0);
+}
+
 TEST(HostDma, BusMasterEnableClearBlocksDmaAsUnsupported) {
   DmaFixture f({});
   f.program_rp(0, 1, 1, 0x90000000, 0x900fffff, PCI_COMMAND_MEMORY);
@@ -83,8 +110,10 @@ TEST(HostDma, BusMasterEnableClearBlocksDmaAsUnsupported) {
 // 512 B at 0x1030 with RCB 64 and MPS 256 in "mps" mode: completions of
 // 208, 256 and 48 bytes, Byte Counts 512, 304, 48, Lower Addresses 0x30,
 // 0x00, 0x00 (test_host_cpl.cpp has the arithmetic); the data is memory's.
+// MPS is what software programmed in the root port's Device Control.
 TEST(HostDma, ReadCompletionsSplitAtRcbAndMps) {
   DmaFixture f({{"cpl_split", "mps"}, {"mps", "256B"}, {"rcb", "64B"}});
+  f.set_rp_mps(0, 256);
   auto data = pattern(512, 3);
   ASSERT_EQ(ladon__host_mem_write(f.h, 0x1030, data.data(), 512), LADON_OK);
   f.ep().mem_request(LADON_TLP_MRD, 0x1030, 512, nullptr, 0xffff, 7);
@@ -108,6 +137,23 @@ TEST(HostDma, ReadCompletionsSplitAtRcbAndMps) {
   }
   EXPECT_EQ(got, data);
   EXPECT_EQ(f.stat("completions"), 3u);
+}
+
+// After reset Device Control MPS is 128 B (§7.5.3.4): the same read then
+// splits 0x1030 + 128 = 0x10B0 -> 0x1080 (80 B), three times 128 B, 48 B.
+TEST(HostDma, ReadCompletionsHonourTheProgrammedMps) {
+  DmaFixture f({{"cpl_split", "mps"}, {"mps", "256B"}});
+  ladon__host_mem_write(f.h, 0x1030, pattern(512, 1).data(), 512);
+  f.ep().mem_request(LADON_TLP_MRD, 0x1030, 512);
+  f.run_for(LADON_US(3));
+  std::vector<uint32_t> sizes, bcs;
+  for (const ht::Rx &r : f.ep().rx)
+    if (r.tlp.type == LADON_TLP_CPLD) {
+      sizes.push_back(r.tlp.length_dw * 4u);
+      bcs.push_back(r.tlp.byte_count);
+    }
+  EXPECT_EQ(sizes, (std::vector<uint32_t>{80, 128, 128, 128, 48}));
+  EXPECT_EQ(bcs, (std::vector<uint32_t>{512, 432, 304, 176, 48}));
 }
 
 TEST(HostDma, ReadCompletionsOneRcbBlockEach) {

@@ -320,6 +320,17 @@ struct Fixture {
     return 0;
   }
 
+  // Programs root port i's Device Control Max_Payload_Size (§7.5.3.4).
+  void set_rp_mps(unsigned i, unsigned bytes) {
+    unsigned exp = find_cap(i, PCI_CAP_ID_EXP);
+    uint16_t bdf = LADON_TLP_ID(0, i + 1, 0);
+    uint32_t ctl = cfg_read(bdf, (uint16_t)(exp + PCI_EXP_DEVCTL), 2).value;
+    unsigned enc = 0;
+    while ((128u << enc) < bytes) enc++;
+    ctl = (ctl & ~(uint32_t)PCI_EXP_DEVCTL_PAYLOAD) | enc << 5;
+    cfg_write(bdf, (uint16_t)(exp + PCI_EXP_DEVCTL), 2, ctl);
+  }
+
   // Waits until every link is up.
   void up() {
     for (ladon_link *l : links)

@@ -44,6 +44,29 @@ TEST(HostMmio, StoresLeaveThroughTheRootPortWhoseWindowHoldsThem) {
   EXPECT_EQ(f.stat("master_aborts"), 0u);
 }
 
+// A 200 B write-combined store with Device Control MPS 128 (its reset
+// value) leaves as MWr split at 128 B boundaries: 0x40..0x7F (64 B),
+// 0x80..0xFF (128 B), 0x100..0x107 (8 B), in address order.
+TEST(HostMmio, LargeStoresSplitAtTheProgrammedMps) {
+  TwoPorts f;
+  std::vector<uint8_t> d(200);
+  for (size_t i = 0; i < d.size(); i++) d[i] = (uint8_t)i;
+  ASSERT_EQ(ladon__host_mmio_write(f.h, 0, 0x90000040, 200, d.data()),
+            LADON_OK);
+  f.run_for(LADON_US(1));
+  std::vector<std::pair<uint64_t, uint32_t>> got;
+  std::vector<uint8_t> bytes;
+  for (const ht::Rx &r : f.eps[0]->rx)
+    if (r.tlp.type == LADON_TLP_MWR) {
+      got.push_back({r.tlp.addr, r.tlp.length_dw * 4u});
+      bytes.insert(bytes.end(), r.data.begin(), r.data.end());
+    }
+  std::vector<std::pair<uint64_t, uint32_t>> want = {
+      {0x90000040, 64}, {0x90000080, 128}, {0x90000100, 8}};
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(bytes, d);
+}
+
 TEST(HostMmio, AccessesOutsideEveryWindowAreMasterAborts) {
   TwoPorts f;
   uint32_t a = 1;
