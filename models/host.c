@@ -166,7 +166,12 @@ struct ladon__iommu *ladon__host_iommu(const ladon__host *host) {
 /* ---- deferred actions -------------------------------------------------- */
 
 void ladon__host_act_run(ladon__host *h, const ladon__host_defer *d) {
-  ladon__host_rp *rp = &h->rp[d->a & 0xffu];
+  /* Only the TLP actions carry a root port index in the low byte of `a`;
+     the others use `a` for something else. */
+  ladon__host_rp *rp = NULL;
+  if (d->kind == LADON__ACT_RX || d->kind == LADON__ACT_CONT ||
+      d->kind == LADON__ACT_EGRESS || d->kind == LADON__ACT_WDONE)
+    rp = &h->rp[d->a & 0xffu];
   switch (d->kind) {
   case LADON__ACT_RX:
     ladon__host_rx(h, rp, d->p);
