@@ -9,6 +9,7 @@
 
 #include "fabric/topology_int.h"
 #include "models/model.h"
+#include "sim/component_int.h"
 #include "sim/error_int.h"
 
 static const char *const top_keys[] = {"ladon",      "name",  "description",
@@ -36,29 +37,13 @@ int32_t ladon__topo_find(const ladon__topo *t, const char *name) {
   return -1;
 }
 
+static const char *comp_name_at(const void *ctx, size_t i) {
+  return ((const ladon__topo *)ctx)->comps[i].name;
+}
+
 /* The closest component name for a did-you-mean, or NULL. */
 static const char *suggest_comp(const ladon__topo *t, const char *name) {
-  const char *best = NULL;
-  size_t best_d = 3;
-  for (size_t i = 0; i < t->n_comps; i++) {
-    const char *c = t->comps[i].name;
-    size_t la = strlen(name), lb = strlen(c);
-    if (la > 64 || lb > 64) continue;
-    size_t d[65][65];
-    for (size_t x = 0; x <= la; x++) d[x][0] = x;
-    for (size_t y = 0; y <= lb; y++) d[0][y] = y;
-    for (size_t x = 1; x <= la; x++)
-      for (size_t y = 1; y <= lb; y++) {
-        size_t sub = d[x - 1][y - 1] + (name[x - 1] != c[y - 1]);
-        size_t del = d[x - 1][y] + 1, ins = d[x][y - 1] + 1;
-        d[x][y] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-      }
-    if (d[la][lb] < best_d) {
-      best_d = d[la][lb];
-      best = c;
-    }
-  }
-  return best;
+  return ladon__suggest(name, comp_name_at, t, t->n_comps);
 }
 
 static ladon_status no_such_component(const ladon__topo *t,
