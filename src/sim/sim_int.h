@@ -149,6 +149,13 @@ struct ladon_sim {
   ladon__bucket bucket[LADON__LEVELS][LADON__DIGITS];
 };
 
+/* ---- random numbers (rng.c) ------------------------------------------ */
+
+/* The exponential ziggurat's tables, exposed for the tests. */
+extern const uint64_t ladon__zig_k[256];
+extern const double ladon__zig_w[256];
+extern const double ladon__zig_f[256];
+
 /* ---- queue operations ----------------------------------------------- */
 
 /* Out-of-line parts (kernel_queue.c). */
