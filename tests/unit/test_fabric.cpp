@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -40,11 +41,14 @@ struct Loaded {
   ladon_fabric *f = nullptr;
   ladon_error err{};
   explicit Loaded(const std::string &text) {
-    std::string path = testing::TempDir() + "topo.json";
-    FILE *fp = std::fopen(path.c_str(), "w");
+    // A file of its own: tests run in parallel processes.
+    std::string path = testing::TempDir() + "topo-XXXXXX";
+    int fd = mkstemp(path.data());
+    FILE *fp = fdopen(fd, "w");
     std::fputs(text.c_str(), fp);
     std::fclose(fp);
     f = ladon_fabric_load(path.c_str(), nullptr, &err);
+    std::remove(path.c_str());
   }
   ~Loaded() { ladon_fabric_free(f); }
   ladon__host *host() { return ladon__host_of(f->inst[ladon__topo_find(f->topo, "mh")]); }
