@@ -131,9 +131,6 @@ uint16_t ladon__ntb_proxy(const ladon__ntb *ntb, unsigned side, uint16_t rid, bo
 void ladon__ntb_deliver(void *owner, ladon_port *port, ladon_tlp *tlp);
 void ladon__ntb_tx_ready(void *owner, ladon_port *port);
 void ladon__ntb_path_free(ladon__ntb *ntb);
-/* Builds a completion by `cpl_id` for `req` with `status` and `data_dw` DWs. */
-ladon_tlp *ladon__ntb_completion(const ladon_tlp *req, uint16_t cpl_id, unsigned status,
-                                 uint32_t data_dw);
 
 /* ---- ntb_regs.c ---- */
 /* A memory request to BAR0 at `off`: applies a write, or returns the

@@ -25,47 +25,6 @@ static ladon_tlp_class tlp_class(const ladon_tlp *t) {
   return ladon_tlp_type_class((ladon_tlp_type)t->type);
 }
 
-ladon_tlp *ladon__ntb_completion(const ladon_tlp *req, uint16_t cpl_id, unsigned status,
-                                 uint32_t data_dw) {
-  ladon_tlp *c = ladon_tlp_alloc(data_dw * 4u);
-  bool locked = req->type == LADON_TLP_MRDLK;
-  if (!c) return NULL;
-  c->type = (uint8_t)(data_dw ? (locked ? LADON_TLP_CPLDLK : LADON_TLP_CPLD)
-                              : (locked ? LADON_TLP_CPLLK : LADON_TLP_CPL));
-  /* §2.2.9: Requester ID, Tag, TC and Attr come from the request. */
-  c->req_id = req->req_id;
-  c->tag = req->tag;
-  c->tc = req->tc;
-  c->attr = req->attr;
-  c->cpl_id = cpl_id;
-  c->status = (uint8_t)status;
-  c->length_dw = (uint16_t)data_dw;
-  c->id = req->id;
-  c->flow = req->flow;
-  c->t_issue_ps = req->t_issue_ps;
-  switch (req->type) {
-    case LADON_TLP_MRD:
-    case LADON_TLP_MRDLK:
-    case LADON_TLP_FETCHADD:
-    case LADON_TLP_SWAP:
-    case LADON_TLP_CAS: {
-      /* §2.2.9.1: remaining Byte Count (1 for a zero-length read) and the
-      ** address of the first enabled byte. */
-      uint32_t n = ladon_tlp_request_bytes(req);
-      unsigned first = 0;
-      while (first < 4 && req->first_be && !(req->first_be >> first & 1u)) first++;
-      c->byte_count = (uint16_t)(n ? n : 1u);
-      c->lower_addr = (uint8_t)((req->addr & 0x7cu) | (req->first_be ? first : 0u));
-      break;
-    }
-    default:
-      c->byte_count = 4; /* I/O and configuration completions (§2.2.9.1) */
-      c->lower_addr = 0;
-      break;
-  }
-  return c;
-}
-
 static bool link_up(const ladon__ntb *ntb) {
   for (unsigned i = 0; i < LADON__NTB_SIDES; i++) {
     const ladon_link *l = ladon_port_link(ntb->s[i].port);
@@ -206,7 +165,7 @@ static void reject(ladon__ntb *ntb, unsigned in, ladon_tlp *t, ladon_counter *wh
   (*why_c)++;
   ladon_counter_add(why, 1);
   if (tlp_class(t) == LADON_TLP_CLASS_NP) {
-    ladon_tlp *c = ladon__ntb_completion(t, s->rid, LADON_TLP_CPL_UR, 0);
+    ladon_tlp *c = ladon_tlp_completion_for(t, s->rid, LADON_TLP_CPL_UR, 0);
     s->c.urs++;
     ladon_counter_add(s->st.urs, 1);
     if (c) {
@@ -239,9 +198,9 @@ static void config(ladon__ntb *ntb, unsigned in, ladon_tlp *t) {
       ladon__cfg_write_dw(s->cfg, off, t->first_be,
                           (uint32_t)t->data[0] | (uint32_t)t->data[1] << 8 |
                               (uint32_t)t->data[2] << 16 | (uint32_t)t->data[3] << 24);
-    c = ladon__ntb_completion(t, t->target_id, LADON_TLP_CPL_SC, 0);
+    c = ladon_tlp_completion_for(t, t->target_id, LADON_TLP_CPL_SC, 0);
   } else {
-    c = ladon__ntb_completion(t, t->target_id, LADON_TLP_CPL_SC, 1);
+    c = ladon_tlp_completion_for(t, t->target_id, LADON_TLP_CPL_SC, 1);
     if (c) {
       uint32_t v = ladon__cfg_read_dw(s->cfg, off);
       uint8_t *d = ladon_tlp_payload(c);

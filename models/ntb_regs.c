@@ -120,8 +120,8 @@ ladon_tlp *ladon__ntb_regs_access(ladon__ntb *ntb, unsigned side, uint64_t off,
     return NULL;
   }
   if (req->type != LADON_TLP_MRD) /* registers take reads and writes only */
-    return ladon__ntb_completion(req, ntb->s[side].rid, LADON_TLP_CPL_UR, 0);
-  ladon_tlp *c = ladon__ntb_completion(req, ntb->s[side].rid, LADON_TLP_CPL_SC, n);
+    return ladon_tlp_completion_for(req, ntb->s[side].rid, LADON_TLP_CPL_UR, 0);
+  ladon_tlp *c = ladon_tlp_completion_for(req, ntb->s[side].rid, LADON_TLP_CPL_SC, n);
   if (!c) return NULL;
   uint8_t *d = ladon_tlp_payload(c);
   for (uint32_t i = 0; i < n; i++) {

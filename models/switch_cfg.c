@@ -184,11 +184,11 @@ ladon_tlp *ladon__sw_cfg_access(ladon__switch *sw, ladon__sw_port *fn,
       fn->c.malformed++;
       ladon_counter_add(fn->st.malformed, 1);
     }
-    return ladon__sw_completion(req, req->target_id, LADON_TLP_CPL_SC, 0);
+    return ladon_tlp_completion_for(req, req->target_id, LADON_TLP_CPL_SC, 0);
   }
   /* The Completer ID of a configuration completion is the ID the request
   ** addressed, which is the function's own (captured or about to be). */
-  cpl = ladon__sw_completion(req, req->target_id, LADON_TLP_CPL_SC, 1);
+  cpl = ladon_tlp_completion_for(req, req->target_id, LADON_TLP_CPL_SC, 1);
   if (cpl) {
     uint32_t v = ladon__cfg_read_dw(fn->cfg, off);
     uint8_t *d = ladon_tlp_payload(cpl);

@@ -172,8 +172,5 @@ void ladon__sw_deliver(void *owner, ladon_port *port, ladon_tlp *tlp);
 void ladon__sw_tx_ready(void *owner, ladon_port *port);
 /* Frees every held TLP and the entry pool. */
 void ladon__sw_xbar_free(struct ladon__switch *sw);
-/* Builds a completion by `cpl_id` with `status` for request `req`. */
-ladon_tlp *ladon__sw_completion(const ladon_tlp *req, uint16_t cpl_id,
-                                unsigned status, uint32_t data_dw);
 
 #endif /* LADON_MODELS_SWITCH_INT_H */

@@ -303,49 +303,6 @@ static void enqueue(ladon__switch *sw, ladon__sw_port *in, unsigned egress,
   kick(sw, pe, a->t_ready);
 }
 
-ladon_tlp *ladon__sw_completion(const ladon_tlp *req, uint16_t cpl_id,
-                                unsigned status, uint32_t data_dw) {
-  ladon_tlp *c = ladon_tlp_alloc(data_dw * 4u);
-  bool locked = req->type == LADON_TLP_MRDLK;
-  if (!c) return NULL;
-  c->type = (uint8_t)(data_dw ? (locked ? LADON_TLP_CPLDLK : LADON_TLP_CPLD)
-                              : (locked ? LADON_TLP_CPLLK : LADON_TLP_CPL));
-  /* §2.2.9: Requester ID, Tag, TC and Attr come from the request. */
-  c->req_id = req->req_id;
-  c->tag = req->tag;
-  c->tc = req->tc;
-  c->attr = req->attr;
-  c->cpl_id = cpl_id;
-  c->status = (uint8_t)status;
-  c->length_dw = (uint16_t)data_dw;
-  c->id = req->id;
-  c->flow = req->flow;
-  c->t_issue_ps = req->t_issue_ps;
-  switch (req->type) {
-    case LADON_TLP_MRD:
-    case LADON_TLP_MRDLK:
-    case LADON_TLP_FETCHADD:
-    case LADON_TLP_SWAP:
-    case LADON_TLP_CAS: {
-      /* §2.2.9.1: the remaining Byte Count (1 for a zero-length read) and
-      ** the address of the first enabled byte. */
-      uint32_t n = ladon_tlp_request_bytes(req);
-      unsigned first = 0;
-      while (first < 4 && req->first_be && !(req->first_be >> first & 1u)) first++;
-      c->byte_count = (uint16_t)(n ? n : 1u);
-      c->lower_addr = (uint8_t)((req->addr & 0x7cu) | (req->first_be ? first : 0u));
-      break;
-    }
-    default:
-      /* I/O, configuration and DMWr completions: Byte Count 4, Lower
-      ** Address 0 (§2.2.9.1). */
-      c->byte_count = 4;
-      c->lower_addr = 0;
-      break;
-  }
-  return c;
-}
-
 /*
 ** A request that cannot be served: non-posted ones are completed by the
 ** switch with UR status, the ingress port's function being the completer
@@ -356,7 +313,7 @@ static void unsupported(ladon__switch *sw, ladon__sw_port *in, ladon_tlp *t,
   ladon_tlp_class cls = ladon_tlp_type_class((ladon_tlp_type)t->type);
   if (why == LADON__SW_WHY_ACS) count(in->st.acs_violations, &in->c.acs_violations, 1);
   if (cls == LADON_TLP_CLASS_NP) {
-    ladon_tlp *c = ladon__sw_completion(t, in->rid, LADON_TLP_CPL_UR, 0);
+    ladon_tlp *c = ladon_tlp_completion_for(t, in->rid, LADON_TLP_CPL_UR, 0);
     count(in->st.urs, &in->c.urs, 1);
     if (c) {
       enqueue(sw, in, in->idx, c, t, NULL, a);

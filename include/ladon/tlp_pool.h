@@ -55,6 +55,21 @@ LADON_API uint8_t *ladon_tlp_payload(ladon_tlp *tlp);
 */
 LADON_API void ladon_tlp_free(ladon_tlp *tlp);
 
+/*
+** Returns a new completion for the non-posted request `req`, completed by
+** `cpl_id` with Completion Status `status` and `data_dw` DWs of (zeroed)
+** payload: Cpl/CplD, or CplLk/CplDLk for MRdLk.  Requester ID, Tag, TC and
+** Attr come from the request (PCIe Base 6.0 §2.2.9); Byte Count and Lower
+** Address are those of a single completion for the whole request
+** (§2.2.9.1: the request's byte count, 1 for a zero-length read, and the
+** address of its first enabled byte; 4 and 0 for I/O, configuration and
+** DMWr).  The simulation fields (id, flow, t_issue_ps) follow the request.
+** Owned by the caller; NULL when out of memory.
+*/
+LADON_API ladon_tlp *ladon_tlp_completion_for(const ladon_tlp *req,
+                                              uint16_t cpl_id, unsigned status,
+                                              uint32_t data_dw);
+
 /* TLPs allocated and not yet freed by this thread (a leak check for tests). */
 LADON_API int64_t ladon_tlp_live(void);
 

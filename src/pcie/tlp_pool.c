@@ -4,6 +4,7 @@
 ** classes from 16 B to 4 KiB so that a pool warmed up by a workload never
 ** calls malloc again.
 */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,6 +98,44 @@ void ladon_tlp_free(ladon_tlp *tlp) {
   c->next_free = free_cells;
   free_cells = c;
   live--;
+}
+
+ladon_tlp *ladon_tlp_completion_for(const ladon_tlp *req, uint16_t cpl_id,
+                                    unsigned status, uint32_t data_dw) {
+  ladon_tlp *c = ladon_tlp_alloc(data_dw * 4u);
+  if (c == NULL) return NULL;
+  bool locked = req->type == LADON_TLP_MRDLK;
+  c->type = (uint8_t)(data_dw ? (locked ? LADON_TLP_CPLDLK : LADON_TLP_CPLD)
+                              : (locked ? LADON_TLP_CPLLK : LADON_TLP_CPL));
+  c->req_id = req->req_id;
+  c->tag = req->tag;
+  c->tc = req->tc;
+  c->attr = req->attr;
+  c->cpl_id = cpl_id;
+  c->status = (uint8_t)status;
+  c->length_dw = (uint16_t)data_dw;
+  c->id = req->id;
+  c->flow = req->flow;
+  c->t_issue_ps = req->t_issue_ps;
+  switch (req->type) {
+    case LADON_TLP_MRD:
+    case LADON_TLP_MRDLK:
+    case LADON_TLP_FETCHADD:
+    case LADON_TLP_SWAP:
+    case LADON_TLP_CAS: {
+      uint32_t n = ladon_tlp_request_bytes(req);
+      unsigned first = 0;
+      while (first < 4 && req->first_be && !(req->first_be >> first & 1u)) first++;
+      c->byte_count = (uint16_t)(n ? n : 1u);
+      c->lower_addr = (uint8_t)((req->addr & 0x7cu) | (req->first_be ? first : 0u));
+      break;
+    }
+    default:
+      c->byte_count = 4;
+      c->lower_addr = 0;
+      break;
+  }
+  return c;
 }
 
 int64_t ladon_tlp_live(void) { return live; }
