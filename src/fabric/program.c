@@ -145,7 +145,7 @@ static ladon_status workload_window(ladon_fabric *f, size_t i,
                              t->comps[d->host_comp].name);
   ladon__iommu *iommu = ladon__host_iommu(host);
   if (iommu) {
-    uint16_t rid;
+    uint16_t rid = 0;
     uint64_t bar, bar_bytes;
     function_ids(f, &tw->on, &rid, &bar, &bar_bytes);
     uint32_t dom = 0x10000u + (uint32_t)i;
