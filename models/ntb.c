@@ -74,6 +74,14 @@ static void cfg_changed(ladon__cfg *cfg, const ladon__cfg_write_ev *ev, void *ct
   ladon__ntb_rebuild(s->ntb, s->idx);
 }
 
+/* MSI-X Enable or Function Mask changed: a pending doorbell may now signal. */
+static void msix_changed(ladon__cfg *cfg, const ladon__cfg_write_ev *ev, void *ctx) {
+  ladon__ntb_side *s = ctx;
+  (void)cfg;
+  (void)ev;
+  ladon__ntb_db_update(s->ntb, s->idx);
+}
+
 static ladon_status build_cfg(ladon__ntb *ntb, ladon__ntb_side *s, ladon_error *err) {
   ladon__cfg_ids ids;
   ladon__cfg_bar_def bar;
@@ -103,6 +111,18 @@ static ladon_status build_cfg(ladon__ntb *ntb, ladon__ntb_side *s, ladon_error *
   o.max_link_speed = 6;
   o.max_link_width = 16;
   if ((st = ladon__cfg_add_exp(s->cfg, &o, NULL, err)) != LADON_OK) return st;
+  /* One MSI-X vector for all doorbells, table and PBA in BAR0 (Switchtec and
+  ** PLX NT functions have one doorbell vector; S8, S10). */
+  ladon__cfg_msix_opts mo;
+  memset(&mo, 0, sizeof mo);
+  mo.table_size = 1;
+  mo.table_offset = LADON__NTB_REG_MSIX;
+  mo.pba_offset = LADON__NTB_REG_PBA;
+  if ((st = ladon__cfg_add_msix(s->cfg, &mo, NULL, err)) != LADON_OK) return st;
+  s->msix[3] = 1u; /* Mask Bit is Set after reset (PCIe Base 5.0 §7.7.2.5) */
+  if ((st = ladon__cfg_watch(s->cfg, (uint16_t)(s->cfg->msix_off + PCI_MSIX_FLAGS), 2,
+                             LADON__CFG_WATCH_CHANGES, msix_changed, s)) != LADON_OK)
+    return st;
   /* Command (Memory Space Enable) and the six BAR DWs decide decoding. */
   if ((st = ladon__cfg_watch(s->cfg, PCI_COMMAND, 2, LADON__CFG_WATCH_CHANGES, cfg_changed,
                              s)) != LADON_OK)
@@ -116,10 +136,10 @@ static ladon_status register_stats(ladon__ntb *ntb, ladon__ntb_side *s, ladon_er
   char buf[LADON_STAT_NAME_MAX + 1];
   static const char *const names[] = {"forwarded", "bar_errors", "lut_errors",
                                       "req_id_errors", "link_down_drops", "urs",
-                                      "unexpected_cpls"};
+                                      "unexpected_cpls", "db_interrupts"};
   ladon_counter **cs[] = {&s->st.forwarded, &s->st.bar_errors, &s->st.lut_errors,
                           &s->st.req_id_errors, &s->st.link_down_drops, &s->st.urs,
-                          &s->st.unexpected_cpls};
+                          &s->st.unexpected_cpls, &s->st.db_interrupts};
   for (unsigned i = 0; i < sizeof cs / sizeof cs[0]; i++) {
     snprintf(buf, sizeof buf, "%s.%s.%s", ntb->name, side_label[s->idx], names[i]);
     *cs[i] = ladon_stats_counter(reg, buf, "TLPs", NULL, err);
@@ -285,6 +305,7 @@ static const ladon_stat_desc ntb_stats[] = {
     {"SIDE.link_down_drops", "TLPs", "requests refused while the NTB link was down"},
     {"SIDE.urs", "TLPs", "non-posted requests completed with UR by the side"},
     {"SIDE.unexpected_cpls", "TLPs", "completions matching no outstanding request"},
+    {"SIDE.db_interrupts", "TLPs", "doorbell MSI-X messages the side's NT endpoint sent"},
     {"SIDE.transit_ps", "ps", "arrival to hand-off to the far link"},
 };
 

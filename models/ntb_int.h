@@ -38,6 +38,8 @@
 #define LADON__NTB_REG_MSG_SRC 0x040u   /* + 4i: its source side, RO */
 #define LADON__NTB_REG_SPAD 0x100u      /* + 4i: own scratchpads, RW */
 #define LADON__NTB_REG_PEER_SPAD 0x400u /* + 4i: the peer's scratchpads, RW */
+#define LADON__NTB_REG_MSIX 0x8000u    /* MSI-X table: one doorbell vector */
+#define LADON__NTB_REG_PBA 0x9000u     /* its Pending Bit Array, RO */
 #define LADON__NTB_BAR0_BYTES 0x10000u
 
 enum { LADON__NTB_Q_P = 0, LADON__NTB_Q_CPL = 1, LADON__NTB_Q_NP = 2, LADON__NTB_QS = 3 };
@@ -82,7 +84,7 @@ typedef struct ladon__ntb_rid {
 
 typedef struct ladon__ntb_stats {
   ladon_counter *forwarded, *bar_errors, *lut_errors, *req_id_errors, *link_down_drops,
-      *urs, *unexpected_cpls;
+      *urs, *unexpected_cpls, *db_interrupts;
   ladon_hist *transit_ps;
 } ladon__ntb_stats;
 
@@ -104,6 +106,9 @@ typedef struct ladon__ntb_side {
   uint32_t tag_next;
   /* Registers. */
   uint32_t db, db_mask, spad[LADON__NTB_SPADS_MAX];
+  uint32_t msix[4];             /* the doorbell vector's MSI-X table entry */
+  uint32_t db_signalled;        /* set doorbells already signalled */
+  bool msix_pending;            /* its Pending Bit */
   uint32_t msg_in[LADON__NTB_MSGS], msg_src[LADON__NTB_MSGS], msg_sts;
   ladon__ntb_counters c;
   ladon__ntb_stats st;
@@ -131,11 +136,17 @@ uint16_t ladon__ntb_proxy(const ladon__ntb *ntb, unsigned side, uint16_t rid, bo
 void ladon__ntb_deliver(void *owner, ladon_port *port, ladon_tlp *tlp);
 void ladon__ntb_tx_ready(void *owner, ladon_port *port);
 void ladon__ntb_path_free(ladon__ntb *ntb);
+/* Queues a posted request the NT endpoint of `side` originates (its MSI-X
+** message) to leave by that side. */
+void ladon__ntb_send_own(ladon__ntb *ntb, unsigned side, ladon_tlp *t);
 
 /* ---- ntb_regs.c ---- */
 /* A memory request to BAR0 at `off`: applies a write, or returns the
 ** completion of a read (NULL for writes or out of memory). */
 ladon_tlp *ladon__ntb_regs_access(ladon__ntb *ntb, unsigned side, uint64_t off,
                                   const ladon_tlp *req);
+/* Signals the doorbell vector of `side` if an unmasked doorbell is set and
+** MSI-X lets it (after a ring, an unmask, or an MSI-X control change). */
+void ladon__ntb_db_update(ladon__ntb *ntb, unsigned side);
 
 #endif /* LADON_MODELS_NTB_INT_H */

@@ -158,6 +158,10 @@ static void emit(ladon__ntb *ntb, unsigned in, unsigned e, ladon_tlp *t,
   wake_at(ntb, e, it->t_ready_ps);
 }
 
+void ladon__ntb_send_own(ladon__ntb *ntb, unsigned side, ladon_tlp *t) {
+  emit(ntb, side, side, t, NULL, false, 0, 0);
+}
+
 /* Ends request `t` from side `in` as an Unsupported Request. */
 static void reject(ladon__ntb *ntb, unsigned in, ladon_tlp *t, ladon_counter *why,
                    uint64_t *why_c) {

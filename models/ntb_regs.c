@@ -7,6 +7,7 @@
 
 #include "ladon/tlp_pool.h"
 #include "models/ntb_int.h"
+#include "pcie/pci_regs.h"
 
 static uint32_t db_valid(const ladon__ntb *ntb) {
   return ntb->cfg.doorbells >= 32 ? 0xffffffffu : (1u << ntb->cfg.doorbells) - 1u;
@@ -17,11 +18,59 @@ uint32_t ladon__ntb_db_read(const ladon__ntb *ntb, unsigned side) {
 }
 
 void ladon__ntb_db_clear(ladon__ntb *ntb, unsigned side, uint32_t bits) {
-  if (ntb && side < LADON__NTB_SIDES) ntb->s[side].db &= ~bits;
+  if (!ntb || side >= LADON__NTB_SIDES) return;
+  ntb->s[side].db &= ~bits;
+  ntb->s[side].db_signalled &= ~bits;
 }
 
 void ladon__ntb_peer_db_set(ladon__ntb *ntb, unsigned side, uint32_t bits) {
-  if (ntb && side < LADON__NTB_SIDES) ntb->s[side ^ 1u].db |= bits & db_valid(ntb);
+  if (!ntb || side >= LADON__NTB_SIDES) return;
+  ntb->s[side ^ 1u].db |= bits & db_valid(ntb);
+  ladon__ntb_db_update(ntb, side ^ 1u);
+}
+
+/* ---- the doorbell interrupt -------------------------------------------- */
+
+/* Sends the doorbell vector's message: a 1 DW MWr of the entry's Message
+** Data to its Message Address, from the NT endpoint (PCIe Base 5.0 §6.1.4). */
+static void msix_send(ladon__ntb *ntb, ladon__ntb_side *s) {
+  ladon_tlp *t = ladon_tlp_alloc(4);
+  if (!t) return;
+  uint64_t addr = (uint64_t)s->msix[1] << 32 | s->msix[0];
+  t->type = LADON_TLP_MWR;
+  t->req_id = s->rid;
+  ladon_tlp_set_range(t, addr, 4, NULL);
+  if (addr >> 32) t->flags |= LADON_TLP_F_ADDR64; /* §2.2.4.1 */
+  uint8_t *d = ladon_tlp_payload(t);
+  for (unsigned b = 0; b < 4; b++) d[b] = (uint8_t)(s->msix[2] >> (8 * b));
+  ladon_counter_add(s->st.db_interrupts, 1);
+  ladon__ntb_send_own(ntb, s->idx, t);
+}
+
+/*
+** A doorbell signals when one of its bits becomes set while unmasked, or
+** when its mask bit is cleared while it is set (the Linux NTB contract for
+** db_clear_mask: "must raise ntb_db_event"); ringing a bit that is already
+** set signals nothing new.  The message obeys MSI-X (§6.1.4.5): with the
+** Function Mask or the entry's Mask Bit set it waits in the Pending Bit
+** and goes out when unmasked; with MSI-X or Bus Master Enable off the
+** function cannot signal at all.
+*/
+void ladon__ntb_db_update(ladon__ntb *ntb, unsigned side) {
+  ladon__ntb_side *s = &ntb->s[side];
+  uint32_t fresh = s->db & ~s->db_mask & ~s->db_signalled;
+  s->db_signalled |= fresh;
+  ladon__cfg_msix_state ms;
+  if (ladon__cfg_msix_get(s->cfg, &ms) != LADON_OK || !ms.enabled ||
+      !(ladon__cfg_peek(s->cfg, PCI_COMMAND, 2) & PCI_COMMAND_MASTER)) {
+    s->msix_pending = false;
+    return;
+  }
+  if (fresh) s->msix_pending = true;
+  if (s->msix_pending && !ms.function_mask && !(s->msix[3] & 1u)) {
+    s->msix_pending = false;
+    msix_send(ntb, s);
+  }
 }
 
 uint32_t ladon__ntb_spad_read(const ladon__ntb *ntb, unsigned side, unsigned idx) {
@@ -58,6 +107,9 @@ bool ladon__ntb_msg_read(ladon__ntb *ntb, unsigned side, unsigned idx, uint32_t 
 
 static uint32_t reg_read(ladon__ntb *ntb, unsigned side, uint32_t off) {
   ladon__ntb_side *s = &ntb->s[side], *peer = &ntb->s[side ^ 1u];
+  if (off >= LADON__NTB_REG_MSIX && off < LADON__NTB_REG_MSIX + PCI_MSIX_ENTRY_SIZE)
+    return s->msix[(off - LADON__NTB_REG_MSIX) / 4];
+  if (off == LADON__NTB_REG_PBA) return s->msix_pending ? 1u : 0u;
   if (off == LADON__NTB_REG_DB) return s->db;
   if (off == LADON__NTB_REG_DB_MASK) return s->db_mask;
   if (off == LADON__NTB_REG_LINK) return ladon__ntb_link_is_up(ntb) ? 1u : 0u;
@@ -78,12 +130,20 @@ static void reg_write(ladon__ntb *ntb, unsigned side, uint32_t off, uint32_t v, 
   ladon__ntb_side *s = &ntb->s[side], *peer = &ntb->s[side ^ 1u];
   uint32_t *r = NULL;
   v &= m;
-  if (off == LADON__NTB_REG_DB) {
-    s->db &= ~v; /* RW1C */
+  if (off >= LADON__NTB_REG_MSIX && off < LADON__NTB_REG_MSIX + PCI_MSIX_ENTRY_SIZE) {
+    /* §7.7.2: Message Address bits 1:0 are zero; only the Mask Bit of
+    ** Vector Control is defined.  Unmasking may release a pending message. */
+    unsigned w = (off - LADON__NTB_REG_MSIX) / 4;
+    uint32_t nv = (s->msix[w] & ~m) | v;
+    s->msix[w] = w == 0 ? nv & ~3u : w == 3 ? nv & 1u : nv;
+    if (w == 3) ladon__ntb_db_update(ntb, side);
+  } else if (off == LADON__NTB_REG_DB) {
+    ladon__ntb_db_clear(ntb, side, v); /* RW1C */
   } else if (off == LADON__NTB_REG_DB_MASK) {
     s->db_mask = ((s->db_mask & ~m) | v) & db_valid(ntb);
+    ladon__ntb_db_update(ntb, side);
   } else if (off == LADON__NTB_REG_PEER_DB) {
-    peer->db |= v & db_valid(ntb);
+    ladon__ntb_peer_db_set(ntb, side, v);
   } else if (off == LADON__NTB_REG_MSG_STS) {
     s->msg_sts &= ~(v & 0xfu);
   } else if (off >= LADON__NTB_REG_MSG_OUT && off < LADON__NTB_REG_MSG_OUT + 4 * LADON__NTB_MSGS) {

@@ -477,3 +477,106 @@ TEST(Ntb, NonPostedWaitForTagPostedPass) {
   EXPECT_EQ(f.a.rx[0].t.tag, 1);
   EXPECT_EQ(f.a.rx[0].t.req_id, kReqA);
 }
+
+// Doorbell interrupts: the NT endpoint's one MSI-X vector (table and PBA in
+// BAR0) signals a newly set, unmasked doorbell; masking follows PCIe Base
+// 5.0 §6.1.4.5 (Pending Bit) and the Linux NTB db_clear_mask contract.
+namespace {
+
+struct DbFab : NtbFab {
+  static constexpr uint64_t kMsiAddr = 0xfee01000ull;
+  static constexpr uint32_t kMsiData = 0x4021u;
+  void wr(Ep &e, uint64_t addr, uint32_t v) {
+    ladon_tlp *t = swt::mem(LADON_TLP_MWR, addr, 4, kReqA, 0);
+    for (int i = 0; i < 4; i++) ladon_tlp_payload(t)[i] = (uint8_t)(v >> (8 * i));
+    send(e, t);
+    run(LADON_US(1));
+  }
+  uint32_t rd(Ep &e, uint64_t addr) {
+    size_t n = e.rx.size();
+    send(e, swt::mem(LADON_TLP_MRD, addr, 4, kReqA, tag++));
+    if (!until(e, n + 1)) return 0xdeadu;
+    const std::vector<uint8_t> &d = e.rx.back().data;
+    uint32_t v = d.size() < 4 ? 0xdeadu
+                              : (uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 |
+                                    (uint32_t)d[3] << 24;
+    e.rx.pop_back();
+    return v;
+  }
+  // Side B's driver: MSI-X entry 0 -> kMsiAddr/kMsiData, then MSI-X Enable.
+  void setup_b(bool unmask_entry = true) {
+    uint16_t cap = ladon__ntb_cfg(ntb, 1)->msix_off;
+    wr(b, kBar0B + LADON__NTB_REG_MSIX + 0, (uint32_t)kMsiAddr);
+    wr(b, kBar0B + LADON__NTB_REG_MSIX + 4, 0);
+    wr(b, kBar0B + LADON__NTB_REG_MSIX + 8, kMsiData);
+    if (unmask_entry) wr(b, kBar0B + LADON__NTB_REG_MSIX + 12, 0);
+    cfgwr(b, kIdB, (uint16_t)(cap + PCI_MSIX_FLAGS - 2), (uint32_t)PCI_MSIX_FLAGS_ENABLE << 16);
+  }
+  // Messages side B's NT endpoint sent up its link so far.
+  size_t msgs() {
+    size_t n = 0;
+    for (const Rx &r : b.rx)
+      if (r.t.type == LADON_TLP_MWR && r.t.addr == kMsiAddr) {
+        EXPECT_EQ(r.t.req_id, kIdB);  // the NT endpoint's own routing ID
+        EXPECT_EQ(r.data, (std::vector<uint8_t>{0x21, 0x40, 0, 0}));
+        n++;
+      }
+    return n;
+  }
+};
+
+}  // namespace
+
+TEST(NtbDoorbell, RingSignalsOnceUntilCleared) {
+  DbFab f;
+  ASSERT_NE(f.ntb, nullptr);
+  f.setup_b();
+  EXPECT_EQ(f.msgs(), 0u);
+  f.wr(f.a, kBar0A + LADON__NTB_REG_PEER_DB, 0x5u);
+  EXPECT_EQ(f.msgs(), 1u);
+  // Ringing bits that are still set is no new event.
+  f.wr(f.a, kBar0A + LADON__NTB_REG_PEER_DB, 0x1u);
+  EXPECT_EQ(f.msgs(), 1u);
+  // Once the handler clears bit 0 (RW1C), a new ring signals again.
+  f.wr(f.b, kBar0B + LADON__NTB_REG_DB, 0x1u);
+  f.wr(f.a, kBar0A + LADON__NTB_REG_PEER_DB, 0x1u);
+  EXPECT_EQ(f.msgs(), 2u);
+  const ladon_stat *st = ladon_stats_find(ladon_sim_stats(f.sim), "ntb0.b.db_interrupts");
+  ASSERT_NE(st, nullptr);
+  EXPECT_EQ(ladon_counter_value(ladon_stat_as_counter(st)), 2u);
+}
+
+TEST(NtbDoorbell, MaskedDoorbellSignalsWhenUnmasked) {
+  DbFab f;
+  ASSERT_NE(f.ntb, nullptr);
+  f.setup_b();
+  f.wr(f.b, kBar0B + LADON__NTB_REG_DB_MASK, 0x2u);
+  f.wr(f.a, kBar0A + LADON__NTB_REG_PEER_DB, 0x2u);
+  EXPECT_EQ(ladon__ntb_db_read(f.ntb, 1), 0x2u);
+  EXPECT_EQ(f.msgs(), 0u);
+  f.wr(f.b, kBar0B + LADON__NTB_REG_DB_MASK, 0x0u);
+  EXPECT_EQ(f.msgs(), 1u);
+}
+
+TEST(NtbDoorbell, MaskedVectorSetsPendingBitThenSends) {
+  DbFab f;
+  ASSERT_NE(f.ntb, nullptr);
+  f.setup_b(false);  // entry still masked, as after reset (§7.7.2.5)
+  EXPECT_EQ(f.rd(f.b, kBar0B + LADON__NTB_REG_MSIX + 12), 1u);
+  f.wr(f.a, kBar0A + LADON__NTB_REG_PEER_DB, 0x1u);
+  EXPECT_EQ(f.msgs(), 0u);
+  EXPECT_EQ(f.rd(f.b, kBar0B + LADON__NTB_REG_PBA), 1u);
+  f.wr(f.b, kBar0B + LADON__NTB_REG_MSIX + 12, 0);
+  EXPECT_EQ(f.msgs(), 1u);
+  EXPECT_EQ(f.rd(f.b, kBar0B + LADON__NTB_REG_PBA), 0u);
+}
+
+TEST(NtbDoorbell, NoMessageWithoutMsixEnable) {
+  DbFab f;
+  ASSERT_NE(f.ntb, nullptr);
+  f.wr(f.b, kBar0B + LADON__NTB_REG_MSIX + 0, (uint32_t)DbFab::kMsiAddr);
+  f.wr(f.b, kBar0B + LADON__NTB_REG_MSIX + 12, 0);
+  f.wr(f.a, kBar0A + LADON__NTB_REG_PEER_DB, 0x1u);
+  EXPECT_EQ(ladon__ntb_db_read(f.ntb, 1), 0x1u);  // the doorbell itself is set
+  EXPECT_EQ(f.msgs(), 0u);
+}
