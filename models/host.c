@@ -163,6 +163,14 @@ struct ladon__iommu *ladon__host_iommu(const ladon__host *host) {
   return host ? host->iommu : NULL;
 }
 
+const ladon__cfg *ladon__host_rp_cfg(const ladon__host *host, unsigned rp) {
+  return host && rp < host->n_rp ? host->rp[rp].cfg : NULL;
+}
+
+bool ladon__host_p2p_allowed(const ladon__host *host) {
+  return host && host->p2p_allow;
+}
+
 /* ---- deferred actions -------------------------------------------------- */
 
 void ladon__host_act_run(ladon__host *h, const ladon__host_defer *d) {

@@ -180,6 +180,13 @@ const ladon_imap *ladon__host_route_map(ladon__host *host);
 /* The IOMMU of the host, or NULL when it has none (borrowed). */
 struct ladon__iommu *ladon__host_iommu(const ladon__host *host);
 
+/* Root port `rp`'s configuration space (borrowed, read-only: for the
+** isolation checker), NULL for a bad index; and whether the root complex
+** forwards peer-to-peer requests between root ports (parameter "p2p"). */
+struct ladon__cfg;
+const struct ladon__cfg *ladon__host_rp_cfg(const ladon__host *host, unsigned rp);
+bool ladon__host_p2p_allowed(const ladon__host *host);
+
 /* ---- interrupts ------------------------------------------------------ */
 
 /*

@@ -238,6 +238,19 @@ ladon_status ladon__iommu_irte_set(ladon__iommu *m, uint32_t handle,
   return LADON_OK;
 }
 
+uint32_t ladon__iommu_irte_count(const ladon__iommu *m) { return m->n_irte; }
+
+bool ladon__iommu_irte_get(const ladon__iommu *m, uint32_t handle,
+                           ladon__iommu_irte *out) {
+  if (handle >= m->n_irte || !m->irte_present[handle]) return false;
+  *out = m->irte[handle];
+  return true;
+}
+
+const ladon__iommu_config *ladon__iommu_config_get(const ladon__iommu *m) {
+  return &m->cfg;
+}
+
 static void record(ladon__iommu *m, uint16_t rid, uint64_t addr, bool write,
                    uint8_t reason) {
   if (m->n_faults == m->cap_faults) {

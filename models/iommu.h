@@ -123,6 +123,14 @@ ladon_status ladon__iommu_irte_set(ladon__iommu *iommu, uint32_t handle,
                                    const ladon__iommu_irte *irte,
                                    ladon_error *err);
 
+/* Read-only views for the isolation checker: the number of handles the
+** interrupt-remapping table spans, entry `handle` (false when not present),
+** and the configuration the IOMMU was created with. */
+uint32_t ladon__iommu_irte_count(const ladon__iommu *iommu);
+bool ladon__iommu_irte_get(const ladon__iommu *iommu, uint32_t handle,
+                           ladon__iommu_irte *out);
+const ladon__iommu_config *ladon__iommu_config_get(const ladon__iommu *iommu);
+
 /* ---- datapath ---- */
 
 /*

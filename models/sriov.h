@@ -168,6 +168,12 @@ ladon__msix_outcome ladon__sriov_msix_raise(ladon__sriov_fn *fn, uint32_t v);
 /* The Pending Bit of vector `v`. */
 bool ladon__sriov_msix_pending(const ladon__sriov_fn *fn, uint32_t v);
 
+/* MSI-X table entry `v` as software programmed it (read-only, for the
+** isolation checker): Message Address, Message Data and the entry's Mask
+** Bit.  False for no such entry. */
+bool ladon__sriov_msix_entry(const ladon__sriov_fn *fn, uint32_t v, uint64_t *addr,
+                             uint32_t *data, bool *masked);
+
 /* ---- counters --------------------------------------------------------- */
 
 typedef struct ladon__sriov_counts {

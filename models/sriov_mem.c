@@ -245,6 +245,15 @@ bool ladon__sriov_msix_pending(const ladon__sriov_fn *f, uint32_t v) {
   return v < f->vectors && ((f->pba[v / 64u] >> (v % 64u)) & 1u);
 }
 
+bool ladon__sriov_msix_entry(const ladon__sriov_fn *f, uint32_t v, uint64_t *addr,
+                             uint32_t *data, bool *masked) {
+  if (!f || v >= f->vectors) return false;
+  *addr = (uint64_t)f->msix[v][1] << 32 | f->msix[v][0];
+  *data = f->msix[v][2];
+  *masked = (f->msix[v][3] & 1u) != 0; /* Vector Control Mask Bit (§7.7.2.5) */
+  return true;
+}
+
 void ladon__sriov_msix_update(ladon__sriov_fn *f) {
   ladon__cfg_msix_state ms;
   if (!can_signal(f, &ms) || ms.function_mask) return;
