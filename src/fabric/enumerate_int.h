@@ -3,6 +3,7 @@
 #define LADON_FABRIC_ENUMERATE_INT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct ladon__enum_bar {

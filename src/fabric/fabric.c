@@ -142,6 +142,7 @@ void ladon_fabric_free(ladon_fabric *f) {
   free(f->workloads);
   for (size_t i = 0; i < f->n_domains; i++) free(f->domains[i].fns);
   free(f->domains);
+  free(f->assigns);
   ladon_sim_free(f->sim);
   ladon__topo_free(f->topo);
   free(f);

@@ -3,6 +3,7 @@
 #define LADON_FABRIC_FABRIC_INT_H
 
 #include "fabric/enumerate_int.h"
+#include "fabric/ladon_int.h"
 #include "fabric/topology_int.h"
 #include "ladon/fabric.h"
 #include "ladon/link.h"
@@ -17,6 +18,9 @@ struct ladon_fabric {
   ladon_time_ps start_ps;       /* configuration done, workloads started */
   ladon__enum_domain *domains; /* one per host, after enumeration */
   size_t n_domains;
+  ladon__lmgr_assign *assigns; /* the manager's assignments (ladon_int.h) */
+  size_t n_assigns;
+  ladon_time_ps cfg_latency_ps; /* configuration proxy, each way */
 };
 
 /*
