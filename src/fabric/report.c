@@ -56,35 +56,69 @@ static uint64_t counter_or_zero(const ladon_stats *s, const char *name) {
   return c ? ladon_counter_value(c) : 0;
 }
 
+static json_t *latency_json(const ladon_hist *h) {
+  json_t *latency = json_object();
+  if (h && ladon_hist_count(h) > 0) {
+    json_object_set_new(latency, "min", json_real(ladon_hist_min(h) / 1e3));
+    json_object_set_new(latency, "mean", json_real(ladon_hist_mean(h) / 1e3));
+    json_object_set_new(latency, "p50", json_real(ladon_hist_quantile(h, 0.50) / 1e3));
+    json_object_set_new(latency, "p99", json_real(ladon_hist_quantile(h, 0.99) / 1e3));
+    json_object_set_new(latency, "max", json_real(ladon_hist_max(h) / 1e3));
+  }
+  return latency;
+}
+
+static const ladon_hist *hist_or_null(const ladon_stats *s, const char *name) {
+  const ladon_stat *st = ladon_stats_find(s, name);
+  return st ? ladon_stat_as_hist(st) : NULL;
+}
+
+/* One flow from its flow.NAME.* statistics; a replayed flow
+** (include/ladon/replay.h) also has the latency its trace captured. */
+static json_t *flow_json(const ladon_stats *s, const char *name) {
+  char key[512];
+#define KEY(suffix) (snprintf(key, sizeof key, "flow.%s.%s", name, suffix), key)
+  uint64_t requests = counter_or_zero(s, KEY("requests"));
+  uint64_t bytes = counter_or_zero(s, KEY("bytes"));
+  uint64_t errors = counter_or_zero(s, KEY("errors"));
+  uint64_t first = counter_or_zero(s, KEY("first_issue_ps"));
+  uint64_t last = counter_or_zero(s, KEY("last_done_ps"));
+  const ladon_hist *h = hist_or_null(s, KEY("latency_ps"));
+  const ladon_hist *cap = hist_or_null(s, KEY("captured_latency_ps"));
+#undef KEY
+  double gbps = last > first ? (double)bytes * 8.0 / (double)(last - first) * 1e3 : 0.0;
+  json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:f, s:o}", "id", name, "requests",
+                        (json_int_t)requests, "bytes", (json_int_t)bytes, "errors",
+                        (json_int_t)errors, "throughput_gbps", gbps, "latency_ns",
+                        latency_json(h));
+  if (cap) json_object_set_new(o, "captured_latency_ns", latency_json(cap));
+  return o;
+}
+
+/* The topology's workloads, then the flows of a replayed trace
+** (include/ladon/replay.h): histograms flow.replay.*.latency_ps. */
 static json_t *flows_json(ladon_fabric *f) {
   json_t *arr = json_array();
   const ladon_stats *s = ladon_sim_stats(f->sim);
-  for (size_t i = 0; i < f->topo->n_workloads; i++) {
-    const char *name = f->topo->workloads[i].name;
-    char key[512];
-#define KEY(suffix) (snprintf(key, sizeof key, "flow.%s.%s", name, suffix), key)
-    uint64_t requests = counter_or_zero(s, KEY("requests"));
-    uint64_t bytes = counter_or_zero(s, KEY("bytes"));
-    uint64_t errors = counter_or_zero(s, KEY("errors"));
-    uint64_t first = counter_or_zero(s, KEY("first_issue_ps"));
-    uint64_t last = counter_or_zero(s, KEY("last_done_ps"));
-    const ladon_stat *lat = ladon_stats_find(s, KEY("latency_ps"));
-#undef KEY
-    const ladon_hist *h = lat ? ladon_stat_as_hist(lat) : NULL;
-    double gbps = last > first ? (double)bytes * 8.0 / (double)(last - first) * 1e3 : 0.0;
-    json_t *latency = json_object();
-    if (h && ladon_hist_count(h) > 0) {
-      json_object_set_new(latency, "min", json_real(ladon_hist_min(h) / 1e3));
-      json_object_set_new(latency, "mean", json_real(ladon_hist_mean(h) / 1e3));
-      json_object_set_new(latency, "p50", json_real(ladon_hist_quantile(h, 0.50) / 1e3));
-      json_object_set_new(latency, "p99", json_real(ladon_hist_quantile(h, 0.99) / 1e3));
-      json_object_set_new(latency, "max", json_real(ladon_hist_max(h) / 1e3));
-    }
-    json_array_append_new(
-        arr, json_pack("{s:s, s:I, s:I, s:I, s:f, s:o}", "id", name, "requests",
-                       (json_int_t)requests, "bytes", (json_int_t)bytes,
-                       "errors", (json_int_t)errors, "throughput_gbps", gbps,
-                       "latency_ns", latency));
+  for (size_t i = 0; i < f->topo->n_workloads; i++)
+    json_array_append_new(arr, flow_json(s, f->topo->workloads[i].name));
+  for (size_t i = 0; i < ladon_stats_count(s); i++) {
+    const char *full = ladon_stat_name(ladon_stats_at(s, i));
+    size_t n = strlen(full);
+    const char *leaf = ".latency_ps";
+    if (strncmp(full, "flow.", 5) || n < 5 + strlen(leaf) + 1 ||
+        strcmp(full + n - strlen(leaf), leaf) || !ladon_stat_as_hist(ladon_stats_at(s, i)))
+      continue;
+    char name[512];
+    size_t len = n - 5 - strlen(leaf);
+    if (len >= sizeof name) continue;
+    memcpy(name, full + 5, len);
+    name[len] = '\0';
+    bool workload = strncmp(name, "replay.", 7) != 0;
+    for (size_t k = 0; k < f->topo->n_workloads && !workload; k++)
+      workload = !strcmp(f->topo->workloads[k].name, name);
+    if (workload) continue;
+    json_array_append_new(arr, flow_json(s, name));
   }
   return arr;
 }
