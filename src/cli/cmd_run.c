@@ -110,6 +110,7 @@ typedef struct recorder {
   int dir;                     /* -1 both, else LADON_LINK_DOWN / _UP */
   const char *path;
   ladon_link *l;
+  ladon_time_ps t0;            /* end of configuration: time zero of the trace */
   ladon_trace_writer *w;
   ladon_error err;
   bool failed;
@@ -122,7 +123,7 @@ static void record_delivered(void *ctx, const ladon_link *link, unsigned dir,
   char id[8];
   if (r->failed || (r->dir >= 0 && (unsigned)r->dir != dir)) return;
   memset(&rec, 0, sizeof rec);
-  rec.t_ps = time_ps;
+  rec.t_ps = time_ps - r->t0; /* as replay reads it: from the end of configuration */
   rec.tlp = *tlp;
   rec.tlp.data = NULL; /* traces carry headers only */
   rec.tlp.data_bytes = 0;
@@ -171,6 +172,7 @@ static int record_open(recorder *r, ladon_fabric *f) {
     fprintf(stderr, "ladon run: --record %s: no link '%s'\n", r->spec, r->link);
     return -1;
   }
+  r->t0 = ladon_fabric_start_ps(f);
   r->w = ladon_trace_writer_open(r->path, LADON_TRACE_AUTO, &r->err);
   if (r->w == NULL) {
     fprintf(stderr, "ladon run: --record %s: %s\n", r->spec, r->err.text);
