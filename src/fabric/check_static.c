@@ -1,0 +1,854 @@
+/*
+** The symbolic walk of the isolation checker (check_int.h).
+**
+** A request set -- an interval of addresses of one domain, a requester ID,
+** an access (read = non-posted, write = posted) -- enters a component at a
+** port and is split where that component's tables split it; each piece
+** follows its own way (another port, a translation, a stop) until it ends
+** in memory, a BAR, registers, an interrupt or a stop.  Each component's
+** rules mirror its datapath, reading the same registers and maps:
+**   switch    PCIe Base 5.0 §7.5.1.3.8-10 windows, §6.12 ACS (switch_route.c)
+**   host      root-port BME/ACS, interrupt range, IOMMU, RAM, peer-to-peer
+**             (host_rx.c), CPU accesses (host_cpu.c), MSI decode (host_irq.c)
+**   endpoint  PF BAR0 and the VF BAR aperture (§9.3.3.14, sriov_mem.c)
+**   NTB       BAR0 registers, windows and LUT entries, requester-ID table
+**             and ID protection (ntb_path.c)
+*/
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fabric/check_int.h"
+#include "models/host.h"
+#include "models/iommu.h"
+#include "models/ntb.h"
+#include "models/sriov.h"
+#include "models/switch.h"
+#include "pcie/cfgspace_int.h"
+#include "pcie/pci_regs.h"
+
+#define CK_MAX_HOPS 24
+#define CK_HOP 200
+#define MSI_LO LADON__HOST_MSI_BASE
+#define MSI_HI LADON__HOST_MSI_LAST
+
+typedef struct ck_walk {
+  ladon_check *c;
+  uint32_t req;
+  uint8_t access; /* LADON_IMAP_R / _W */
+  uint16_t rid;   /* now (NTBs translate it) */
+  bool crossed;   /* went through an NTB */
+  unsigned depth;
+  unsigned ncuts;
+  char hops[CK_MAX_HOPS][CK_HOP];
+} ck_walk;
+
+void ladon__ck_rid(uint16_t rid, char buf[16]) {
+  snprintf(buf, 16, "%02x:%02x.%x", rid >> 8, (rid >> 3) & 31, rid & 7);
+}
+
+static const char *comp_name(const ck_walk *w, uint32_t comp) {
+  return w->c->f->topo->comps[comp].name;
+}
+
+static void push(ck_walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void push(ck_walk *w, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  if (w->depth < CK_MAX_HOPS) vsnprintf(w->hops[w->depth], CK_HOP, fmt, ap);
+  va_end(ap);
+  w->depth++;
+}
+
+static void pop(ck_walk *w) { w->depth--; }
+
+/* Emits [lo, hi] (current addresses; requester = current - delta). */
+static void emit(ck_walk *w, uint64_t lo, uint64_t hi, uint64_t delta, const ck_target *t) {
+  char chain[CK_MAX_HOPS * (CK_HOP + 4)];
+  size_t n = 0;
+  chain[0] = '\0';
+  for (unsigned i = 0; i < w->depth && i < CK_MAX_HOPS; i++)
+    n += (size_t)snprintf(chain + n, sizeof chain - n, "%s%s", i ? " -> " : "", w->hops[i]);
+  ck_target tt = *t;
+  if (tt.rid == 0 && tt.kind != CK_T_MEM) tt.rid = w->rid;
+  if (tt.kind == CK_T_STOP && !tt.rid) tt.rid = w->rid;
+  ladon__ck_add(w->c, w->req, w->access, lo - delta, hi - delta, &tt, chain, w->crossed);
+}
+
+static void stop(ck_walk *w, uint64_t lo, uint64_t hi, uint64_t delta, uint32_t comp,
+                 uint8_t why, uint32_t fn, uint64_t at, uint8_t fault) {
+  ck_target t = {.kind = CK_T_STOP, .stop = why, .fault = fault, .rid = w->rid,
+                 .comp = comp, .fn = fn, .at = at};
+  emit(w, lo, hi, delta, &t);
+}
+
+bool ladon__ck_link_peer(const ladon_fabric *f, uint32_t comp, const char *port,
+                         uint32_t *peer, const char **peer_port, size_t *link) {
+  const ladon__topo *t = f->topo;
+  for (size_t i = 0; i < t->n_links; i++) {
+    const ladon__topo_link *l = &t->links[i];
+    if (l->a.comp == comp && !strcmp(l->a.port, port)) {
+      *peer = l->b.comp, *peer_port = l->b.port;
+      if (link) *link = i;
+      return true;
+    }
+    if (l->b.comp == comp && !strcmp(l->b.port, port)) {
+      *peer = l->a.comp, *peer_port = l->a.port;
+      if (link) *link = i;
+      return true;
+    }
+  }
+  return false;
+}
+
+static void arrive(ck_walk *w, uint32_t comp, const char *port, uint64_t lo, uint64_t hi,
+                   uint64_t delta);
+
+/* Leaves component `comp` through `port`. */
+static void leave(ck_walk *w, uint32_t comp, const char *port, uint64_t lo, uint64_t hi,
+                  uint64_t delta) {
+  uint32_t peer;
+  const char *pp;
+  size_t l;
+  if (!ladon__ck_link_peer(w->c->f, comp, port, &peer, &pp, &l)) {
+    stop(w, lo, hi, delta, comp, CK_STOP_NO_LINK, 0, 0, 0);
+    return;
+  }
+  if (w->depth >= CK_MAX_HOPS) {
+    stop(w, lo, hi, delta, comp, CK_STOP_LOOP, 0, 0, 0);
+    return;
+  }
+  push(w, "link %s", w->c->f->topo->links[l].name);
+  arrive(w, peer, pp, lo, hi, delta);
+  pop(w);
+}
+
+/* ---- splitting ------------------------------------------------------------ */
+
+/* Cut points inside (lo, hi]: a cut at p starts a piece.  Collected, then
+** sorted and made unique by cuts_done(). */
+#define CK_CUTS 4096
+typedef struct cuts {
+  uint64_t p[CK_CUTS];
+  unsigned n;
+} cuts;
+
+static void cut(cuts *k, uint64_t lo, uint64_t hi, uint64_t p) {
+  if (p <= lo || p > hi || k->n == CK_CUTS) return;
+  k->p[k->n++] = p;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* One cut set per nesting level of the walk. */
+static cuts ck_pool[2 * CK_MAX_HOPS + 8];
+
+static cuts *cuts_get(ck_walk *w) {
+  cuts *k = &ck_pool[w->ncuts < 2 * CK_MAX_HOPS + 7 ? w->ncuts : 2 * CK_MAX_HOPS + 7];
+  w->ncuts++;
+  k->n = 0;
+  return k;
+}
+
+static void cuts_put(ck_walk *w) { w->ncuts--; }
+
+static void cuts_done(cuts *k) {
+  qsort(k->p, k->n, sizeof k->p[0], cmp_u64);
+  unsigned m = 0;
+  for (unsigned i = 0; i < k->n; i++)
+    if (m == 0 || k->p[m - 1] != k->p[i]) k->p[m++] = k->p[i];
+  k->n = m;
+}
+
+/* Cuts at both ends of [a, b]. */
+static void cut_range(cuts *k, uint64_t lo, uint64_t hi, uint64_t a, uint64_t b) {
+  cut(k, lo, hi, a);
+  if (b != UINT64_MAX) cut(k, lo, hi, b + 1);
+}
+
+static void cut_window(cuts *k, uint64_t lo, uint64_t hi, const ladon__cfg_window *win) {
+  if (win->valid) cut_range(k, lo, hi, win->base, win->limit);
+}
+
+static bool in_win(const ladon__cfg_window *win, uint64_t a, bool need_enable) {
+  return (need_enable ? win->enabled : win->valid) && a >= win->base && a <= win->limit;
+}
+
+static bool in_mem_windows(const ladon__cfg_bridge *b, uint64_t a, bool need_enable) {
+  return in_win(&b->mem, a, need_enable) || in_win(&b->pref, a, need_enable);
+}
+
+static const char *win_name(const ladon__cfg_bridge *b, uint64_t a) {
+  return in_win(&b->mem, a, false) ? "memory window" : "prefetchable window";
+}
+
+static uint64_t win_lo(const ladon__cfg_bridge *b, uint64_t a) {
+  return in_win(&b->mem, a, false) ? b->mem.base : b->pref.base;
+}
+static uint64_t win_hi(const ladon__cfg_bridge *b, uint64_t a) {
+  return in_win(&b->mem, a, false) ? b->mem.limit : b->pref.limit;
+}
+
+/* ---- switch ------------------------------------------------------------- */
+
+static unsigned sw_port_index(const char *port) {
+  if (!strcmp(port, "up")) return LADON__SWITCH_UP;
+  return 1u + (unsigned)strtoul(port + 1, NULL, 10);
+}
+
+static void sw_port_name(unsigned idx, char buf[16]) {
+  if (idx == LADON__SWITCH_UP) snprintf(buf, 16, "up");
+  else snprintf(buf, 16, "d%u", (idx - 1) & 63u);
+}
+
+static void sw_arrive(ck_walk *w, uint32_t comp, unsigned in, uint64_t lo, uint64_t hi,
+                      uint64_t delta) {
+  ladon__switch *sw = w->c->f->inst[comp];
+  const char *name = comp_name(w, comp);
+  unsigned np = ladon__switch_port_count(sw);
+  ladon__cfg_bridge br[LADON__SWITCH_MAX_PORTS];
+  uint16_t acs[LADON__SWITCH_MAX_PORTS];
+  for (unsigned i = 0; i < np; i++) {
+    memset(&br[i], 0, sizeof br[i]);
+    ladon__cfg_bridge_decode(ladon__switch_cfg(sw, i), &br[i]);
+    acs[i] = ladon__cfg_acs_ctrl(ladon__switch_cfg(sw, i));
+  }
+  const ladon_imap *mm = ladon__switch_mem_map(sw);
+  char pn[16], qn[16];
+  sw_port_name(in, pn);
+  if (in != LADON__SWITCH_UP) {
+    /* §6.12.1.1 ACS Source Validation: the requester's bus must be below. */
+    unsigned bus = w->rid >> 8;
+    bool below = br[in].bus_valid && bus >= br[in].secondary && bus <= br[in].subordinate;
+    if ((acs[in] & PCI_ACS_SV) && !below) {
+      push(w, "%s.%s ACS source validation (bus %02x not in %02x-%02x)", name, pn, bus,
+           br[in].secondary, br[in].subordinate);
+      stop(w, lo, hi, delta, comp, CK_STOP_SW_ACS, in, 0, 0);
+      pop(w);
+      return;
+    }
+    if (!br[in].bus_master) {
+      push(w, "%s.%s Bus Master Enable clear", name, pn);
+      stop(w, lo, hi, delta, comp, CK_STOP_SW_UR, in, 0, 0);
+      pop(w);
+      return;
+    }
+  }
+  cuts *k = cuts_get(w);
+  for (unsigned i = 0; i < np; i++) {
+    cut_window(k, lo, hi, &br[i].mem);
+    cut_window(k, lo, hi, &br[i].pref);
+  }
+  for (size_t i = 0; i < ladon_imap_count(mm); i++) {
+    const ladon_imap_entry *e = ladon_imap_at(mm, i);
+    cut_range(k, lo, hi, e->lo, e->hi);
+  }
+  cuts_done(k);
+  for (unsigned s = 0; s <= k->n; s++) {
+    uint64_t a = s == 0 ? lo : k->p[s - 1];
+    uint64_t b = s == k->n ? hi : k->p[s] - 1;
+    const ladon_imap_entry *e = ladon_imap_lookup(mm, a);
+    if (in == LADON__SWITCH_UP) {
+      if (in_mem_windows(&br[LADON__SWITCH_UP], a, true) && e) {
+        sw_port_name((unsigned)e->user, qn);
+        push(w, "%s.%s window [0x%llx-0x%llx]", name, qn, (unsigned long long)e->lo,
+             (unsigned long long)e->hi);
+        leave(w, comp, qn, a, b, delta);
+        pop(w);
+      } else {
+        push(w, "%s.up: no downstream window", name);
+        stop(w, a, b, delta, comp, CK_STOP_SW_UR, in, 0, 0);
+        pop(w);
+      }
+      continue;
+    }
+    if (in_mem_windows(&br[in], a, false)) {
+      push(w, "%s.%s own %s [0x%llx-0x%llx]%s", name, pn, win_name(&br[in], a),
+           (unsigned long long)win_lo(&br[in], a), (unsigned long long)win_hi(&br[in], a),
+           (acs[in] & PCI_ACS_UF) ? ", ACS upstream forwarding" : "");
+      if (acs[in] & PCI_ACS_UF) {
+        if (br[LADON__SWITCH_UP].bus_master) leave(w, comp, "up", a, b, delta);
+        else stop(w, a, b, delta, comp, CK_STOP_SW_UR, LADON__SWITCH_UP, 0, 0);
+      } else {
+        stop(w, a, b, delta, comp, CK_STOP_SW_UR, in, 0, 0);
+      }
+      pop(w);
+      continue;
+    }
+    if (e && e->user > 0) {
+      sw_port_name((unsigned)e->user, qn);
+      if (acs[in] & PCI_ACS_RR) {
+        push(w, "%s.%s ACS P2P request redirect (peer %s window [0x%llx-0x%llx])", name, pn,
+             qn, (unsigned long long)e->lo, (unsigned long long)e->hi);
+        if (br[LADON__SWITCH_UP].bus_master) leave(w, comp, "up", a, b, delta);
+        else stop(w, a, b, delta, comp, CK_STOP_SW_UR, LADON__SWITCH_UP, 0, 0);
+      } else {
+        push(w, "%s.%s peer-to-peer to %s window [0x%llx-0x%llx] (no ACS redirect)", name, pn,
+             qn, (unsigned long long)e->lo, (unsigned long long)e->hi);
+        leave(w, comp, qn, a, b, delta);
+      }
+      pop(w);
+      continue;
+    }
+    if (in_mem_windows(&br[LADON__SWITCH_UP], a, false)) {
+      push(w, "%s.%s: inside the switch's windows, no port claims it", name, pn);
+      stop(w, a, b, delta, comp, CK_STOP_SW_UR, in, 0, 0);
+      pop(w);
+      continue;
+    }
+    push(w, "%s.%s -> up (outside the switch's windows)", name, pn);
+    if (br[LADON__SWITCH_UP].bus_master) leave(w, comp, "up", a, b, delta);
+    else stop(w, a, b, delta, comp, CK_STOP_SW_UR, LADON__SWITCH_UP, 0, 0);
+    pop(w);
+  }
+  cuts_put(w);
+}
+
+/* ---- host --------------------------------------------------------------- */
+
+static void host_irq(ck_walk *w, uint32_t comp, uint64_t lo, uint64_t hi, uint64_t delta);
+
+/* A host physical range reached by a request (from root port `from`, or
+** from a CPU when from < 0). */
+static void host_hpa(ck_walk *w, uint32_t comp, int from, uint64_t lo, uint64_t hi,
+                     uint64_t delta) {
+  ladon__host *h = w->c->f->inst[comp];
+  const char *name = comp_name(w, comp);
+  const ladon_imap *ram = ladon__host_ram_map(h);
+  const ladon_imap *routes = ladon__host_route_map(h);
+  cuts *k = cuts_get(w);
+  if (from >= 0) cut_range(k, lo, hi, MSI_LO, MSI_HI);
+  for (size_t i = 0; i < ladon_imap_count(ram); i++)
+    cut_range(k, lo, hi, ladon_imap_at(ram, i)->lo, ladon_imap_at(ram, i)->hi);
+  for (size_t i = 0; i < ladon_imap_count(routes); i++)
+    cut_range(k, lo, hi, ladon_imap_at(routes, i)->lo, ladon_imap_at(routes, i)->hi);
+  /* Memory belonging to different owners is reported apart. */
+  cuts_done(k);
+  for (unsigned s = 0, n0 = k->n; s <= n0; s++) {
+    uint64_t a = s == 0 ? lo : k->p[s - 1];
+    uint64_t b = s == n0 ? hi : k->p[s] - 1;
+    if (!ladon_imap_lookup(ram, a)) continue;
+    for (unsigned guard = 0; guard < 1024; guard++) {
+      uint64_t end;
+      ladon__ck_mem_owner(w->c, comp, a, &end);
+      if (end >= b) break;
+      cut(k, lo, hi, end + 1);
+      a = end + 1;
+    }
+  }
+  cuts_done(k);
+  for (unsigned s = 0; s <= k->n; s++) {
+    uint64_t a = s == 0 ? lo : k->p[s - 1];
+    uint64_t b = s == k->n ? hi : k->p[s] - 1;
+    if (from >= 0 && a >= MSI_LO && b <= MSI_HI) {
+      host_irq(w, comp, a, b, delta);
+      continue;
+    }
+    const ladon_imap_entry *e = ladon_imap_lookup(ram, a);
+    if (e) {
+      push(w, "%s RAM [0x%llx-0x%llx]", name, (unsigned long long)e->lo,
+           (unsigned long long)e->hi);
+      ck_target t = {.kind = CK_T_MEM, .rid = w->rid, .comp = comp, .at = a};
+      emit(w, a, b, delta, &t);
+      pop(w);
+      continue;
+    }
+    e = ladon_imap_lookup(routes, a);
+    if (e && (int)e->user != from && (from < 0 || ladon__host_p2p_allowed(h))) {
+      char rp[8];
+      snprintf(rp, sizeof rp, "rp%u", (unsigned)e->user);
+      push(w, "%s.%s window [0x%llx-0x%llx]%s", name, rp, (unsigned long long)e->lo,
+           (unsigned long long)e->hi, from >= 0 ? " (root-complex peer-to-peer)" : "");
+      leave(w, comp, rp, a, b, delta);
+      pop(w);
+      continue;
+    }
+    if (from < 0) {
+      push(w, "%s: no RAM or root-port window (master abort)", name);
+      stop(w, a, b, delta, comp, CK_STOP_ABORT, 0, 0, 0);
+    } else if (e) {
+      push(w, "%s: peer-to-peer between root ports refused", name);
+      stop(w, a, b, delta, comp, CK_STOP_HOST_UR, 0, 0, 0);
+    } else {
+      push(w, "%s: no RAM or root-port window (Unsupported Request)", name);
+      stop(w, a, b, delta, comp, CK_STOP_HOST_UR, 0, 0, 0);
+    }
+    pop(w);
+  }
+  cuts_put(w);
+}
+
+typedef struct iommu_visit {
+  ck_walk *w;
+  uint32_t comp;
+  int from;
+  uint64_t delta;
+  uint64_t next;  /* first address not yet covered */
+  uint64_t hi;
+  uint32_t domain;
+  const char *iommu_name;
+} iommu_visit;
+
+static void iommu_gap(iommu_visit *v, uint64_t a, uint64_t b) {
+  ck_walk *w = v->w;
+  uint8_t reason = w->access == LADON_IMAP_W ? 0x05 : 0x06;
+  push(w, "%s domain %u: no page-table entry", v->iommu_name, v->domain);
+  stop(w, a, b, v->delta, v->comp, CK_STOP_IOMMU, 0, 0, reason);
+  pop(w);
+}
+
+static int iommu_entry(void *ctx, const ladon_imap_entry *e, uint64_t lo, uint64_t hi) {
+  iommu_visit *v = ctx;
+  ck_walk *w = v->w;
+  if (lo > v->next) iommu_gap(v, v->next, lo - 1);
+  push(w, "%s domain %u entry %u iova 0x%llx..0x%llx -> 0x%llx (%s%s, %s pages)",
+       v->iommu_name, v->domain, e->id, (unsigned long long)e->lo, (unsigned long long)e->hi,
+       (unsigned long long)e->target, (e->perms & LADON_IMAP_R) ? "R" : "",
+       (e->perms & LADON_IMAP_W) ? "W" : "",
+       e->page_shift == 30 ? "1G" : e->page_shift == 21 ? "2M" : "4K");
+  if ((e->perms & w->access) != w->access) {
+    stop(w, lo, hi, v->delta, v->comp, CK_STOP_IOMMU, 0, 0,
+         w->access == LADON_IMAP_W ? 0x05 : 0x06);
+  } else {
+    uint64_t off = e->target - e->lo; /* current -> HPA */
+    host_hpa(w, v->comp, v->from, lo + off, hi + off, v->delta + off);
+  }
+  pop(w);
+  v->next = hi + 1;
+  return hi == UINT64_MAX ? 1 : 0;
+}
+
+/* A memory request from below, at root port `rp`. */
+static void host_up(ck_walk *w, uint32_t comp, unsigned rp, uint64_t lo, uint64_t hi,
+                    uint64_t delta) {
+  ladon__host *h = w->c->f->inst[comp];
+  const char *name = comp_name(w, comp);
+  ladon__cfg_bridge br;
+  memset(&br, 0, sizeof br);
+  const ladon__cfg *cfg = ladon__host_rp_cfg(h, rp);
+  ladon__cfg_bridge_decode(cfg, &br);
+  uint16_t acs = ladon__cfg_acs_ctrl(cfg);
+  unsigned bus = w->rid >> 8;
+  if (!br.bus_master) {
+    push(w, "%s.rp%u Bus Master Enable clear", name, rp);
+    stop(w, lo, hi, delta, comp, CK_STOP_RP, rp, 0, 0);
+    pop(w);
+    return;
+  }
+  if ((acs & PCI_ACS_SV) &&
+      !(br.bus_valid && bus >= br.secondary && bus <= br.subordinate)) {
+    push(w, "%s.rp%u ACS source validation", name, rp);
+    stop(w, lo, hi, delta, comp, CK_STOP_RP, rp, 0, 0);
+    pop(w);
+    return;
+  }
+  ladon__iommu *io = ladon__host_iommu(h);
+  cuts *k = cuts_get(w);
+  cut_range(k, lo, hi, MSI_LO, MSI_HI);
+  cuts_done(k);
+  for (unsigned s = 0; s <= k->n; s++) {
+    uint64_t a = s == 0 ? lo : k->p[s - 1];
+    uint64_t b = s == k->n ? hi : k->p[s] - 1;
+    if (a >= MSI_LO && b <= MSI_HI) {
+      /* The interrupt range is decoded before DMA remapping (host_rx.c). */
+      host_irq(w, comp, a, b, delta);
+      continue;
+    }
+    if (io == NULL) {
+      host_hpa(w, comp, (int)rp, a, b, delta);
+      continue;
+    }
+    char iname[96], rs[16];
+    snprintf(iname, sizeof iname, "%s.iommu", name);
+    ladon__ck_rid(w->rid, rs);
+    const ladon_imap_entry *ctx = ladon_imap_lookup(ladon__iommu_context_map(io), w->rid);
+    if (ctx == NULL) {
+      push(w, "%s context %s: not present", iname, rs);
+      stop(w, a, b, delta, comp, CK_STOP_IOMMU, 0, 0, 0x02);
+      pop(w);
+      continue;
+    }
+    uint32_t dom = (uint32_t)ctx->target;
+    unsigned aw = ladon__iommu_config_get(io)->address_width_bits;
+    uint64_t top = aw >= 64 ? UINT64_MAX : (UINT64_C(1) << aw) - 1;
+    push(w, "%s context %s -> domain %u", iname, rs, dom);
+    uint64_t b2 = b;
+    if (a > top) {
+      push(w, "%s: beyond the %u-bit address width", iname, aw);
+      stop(w, a, b, delta, comp, CK_STOP_IOMMU, 0, 0, 0x04);
+      pop(w);
+      pop(w);
+      continue;
+    }
+    if (b2 > top) b2 = top;
+    iommu_visit v = {w, comp, (int)rp, delta, a, b2, dom, iname};
+    const ladon_imap *pt = ladon__iommu_domain_map(io, dom);
+    int ended = pt ? ladon_imap_visit(pt, a, b2, iommu_entry, &v) : 0;
+    if (!ended && v.next <= b2) iommu_gap(&v, v.next, b2);
+    if (b2 < b) {
+      push(w, "%s: beyond the %u-bit address width", iname, aw);
+      stop(w, b2 + 1, b, delta, comp, CK_STOP_IOMMU, 0, 0, 0x04);
+      pop(w);
+    }
+    pop(w);
+  }
+  cuts_put(w);
+}
+
+/* A write into the interrupt range [lo, hi] with the walk's requester ID. */
+static void host_irq(ck_walk *w, uint32_t comp, uint64_t lo, uint64_t hi, uint64_t delta) {
+  ladon__host *h = w->c->f->inst[comp];
+  const char *name = comp_name(w, comp);
+  ladon__iommu *io = ladon__host_iommu(h);
+  push(w, "%s interrupt range 0x%llx-0x%llx", name, (unsigned long long)MSI_LO,
+       (unsigned long long)MSI_HI);
+  if (w->access != LADON_IMAP_W) {
+    push(w, "%s: reads of the interrupt range are unsupported", name);
+    stop(w, lo, hi, delta, comp, CK_STOP_HOST_UR, 0, 0, 0);
+    pop(w);
+    pop(w);
+    return;
+  }
+  ladon_check *c = w->c;
+  if (io == NULL) {
+    /* Compatibility format only (host_irq.c): destination ID in address
+    ** bits 19:12, physical mode = core; any vector of the data. */
+    unsigned cpus = ladon__host_cpus(h);
+    for (unsigned core = 0; core < cpus; core++) {
+      uint64_t a = MSI_LO | (uint64_t)core << 12;
+      if (a + 0xfff < lo || a > hi) continue;
+      uint64_t x = a < lo ? lo : a;
+      push(w, "%s MSI compatibility format, destination %u (no interrupt remapping)", name,
+           core);
+      ck_target t = {.kind = CK_T_IRQ, .rid = w->rid, .comp = comp, .fn = core, .at = 0x30};
+      size_t before = c->n_reach;
+      emit(w, x, x, delta, &t);
+      if (c->n_reach > before) {
+        c->reach[c->n_reach - 1].probe_addr = x - delta;
+        c->reach[c->n_reach - 1].probe_data = 0x30;
+        c->reach[c->n_reach - 1].probe_set = true;
+      }
+      pop(w);
+    }
+    pop(w);
+    return;
+  }
+  /* Interrupt remapping (VT-d §5.1.2.2, §9.10): remappable addresses carry
+  ** a handle; with SHV the data adds a subhandle, so a requester free to
+  ** choose address and data reaches every entry. */
+  char iname[96], rs[16];
+  snprintf(iname, sizeof iname, "%s.iommu", name);
+  ladon__ck_rid(w->rid, rs);
+  uint32_t n = ladon__iommu_irte_count(io);
+  uint32_t fails = 0, first_fail = 0;
+  char fail_list[120] = "";
+  size_t fl = 0;
+  bool any_handle = hi - lo >= 0x100000 - 1 || (hi - lo) >= 64;
+  for (uint32_t hd = 0; hd < n; hd++) {
+    ladon__iommu_irte e;
+    if (!ladon__iommu_irte_get(io, hd, &e)) continue;
+    uint64_t a = MSI_LO | ((uint64_t)(hd & 0x7fff) << 5) | 0x10 | ((uint64_t)(hd >> 15) << 2);
+    if (!any_handle && (a < lo || a > hi)) continue;
+    bool ok = true;
+    if (e.sid_verify == 1) {
+      static const uint16_t sq_mask[4] = {0xffff, 0xfffb, 0xfff9, 0xfff8};
+      uint16_t m = sq_mask[e.sid_qualifier & 3];
+      ok = (w->rid & m) == (e.source_id & m);
+    } else if (e.sid_verify == 2) {
+      unsigned bus = w->rid >> 8;
+      ok = bus >= (unsigned)(e.source_id >> 8) && bus <= (e.source_id & 0xffu);
+    }
+    char sid[16];
+    ladon__ck_rid(e.source_id, sid);
+    if (!ok) {
+      /* Entries whose source-id check refuses this requester: one record. */
+      if (fails++ == 0) first_fail = hd;
+      if (fl < sizeof fail_list - 16)
+        fl += (size_t)snprintf(fail_list + fl, sizeof fail_list - fl, "%s%u", fl ? "," : "", hd);
+      continue;
+    }
+    push(w, "%s IRTE %u (dest core %u, vector %u, SVT %u, SID %s, SQ %u)", iname, hd,
+         e.dest_cpu, e.vector, e.sid_verify, sid, e.sid_qualifier);
+    size_t before = c->n_reach;
+    uint64_t x = a >= lo && a <= hi ? a : lo;
+    {
+      ck_target t = {.kind = CK_T_IRQ, .rid = w->rid, .comp = comp, .fn = e.dest_cpu,
+                     .at = e.vector};
+      emit(w, x, x, delta, &t);
+    }
+    if (c->n_reach > before) {
+      ck_reach *r = &c->reach[c->n_reach - 1];
+      bool exact = a >= lo && a <= hi;
+      r->probe_addr = (exact ? a : (MSI_LO | 0x18)) - delta;
+      r->probe_data = exact ? 0 : hd; /* SHV: the data is the subhandle */
+      r->probe_set = true;
+    }
+    pop(w);
+  }
+  if (fails) {
+    uint64_t a = MSI_LO | ((uint64_t)(first_fail & 0x7fff) << 5) | 0x10 |
+                 ((uint64_t)(first_fail >> 15) << 2);
+    bool exact = a >= lo && a <= hi;
+    uint64_t x = exact ? a : lo;
+    push(w, "%s IRTEs %s%s (%u entries): source-id verification fails for %s", iname,
+         fail_list, fl >= sizeof fail_list - 16 ? ",..." : "", fails, rs);
+    size_t before = c->n_reach;
+    stop(w, x, x, delta, comp, CK_STOP_IR, 0, first_fail, 0x26);
+    if (c->n_reach > before) {
+      ck_reach *r = &c->reach[c->n_reach - 1];
+      r->probe_addr = (exact ? a : (MSI_LO | 0x18)) - delta;
+      r->probe_data = exact ? 0 : first_fail;
+      r->probe_set = true;
+    }
+    pop(w);
+  }
+  /* Everything else: compatibility format (0x25) or no IRTE (0x22). */
+  push(w, "%s: no present IRTE / compatibility format blocked", iname);
+  uint64_t x = lo;
+  size_t before = c->n_reach;
+  stop(w, x, x, delta, comp, CK_STOP_IR, 0, 0, (x & 0x10) ? 0x22 : 0x25);
+  if (c->n_reach > before) {
+    ck_reach *r = &c->reach[c->n_reach - 1];
+    r->probe_addr = x - delta;
+    r->probe_data = 0;
+    r->probe_set = true;
+  }
+  pop(w);
+  pop(w);
+}
+
+/* ---- endpoint ------------------------------------------------------------ */
+
+static void dev_arrive(ck_walk *w, uint32_t comp, uint64_t lo, uint64_t hi, uint64_t delta) {
+  ladon__sriov *d = w->c->f->inst[comp];
+  const char *name = comp_name(w, comp);
+  ladon__sriov_fn *pf = ladon__sriov_fn_at(d, 0);
+  const ladon__cfg *pfc = ladon__sriov_fn_cfg(pf);
+  ladon__cfg_range r;
+  ladon__cfg_vf_bar vb;
+  bool has_pf = ladon__cfg_bar_range(pfc, 0, &r) == LADON_OK && r.enabled;
+  bool has_vf = ladon__cfg_sriov_vf_bar(pfc, 0, &vb) == LADON_OK && vb.enabled && vb.size_bytes;
+  cuts *k = cuts_get(w);
+  if (has_pf) cut_range(k, lo, hi, r.base, r.base + r.size_bytes - 1);
+  if (has_vf) {
+    uint64_t n = vb.total_bytes / vb.size_bytes;
+    uint64_t i = lo > vb.base ? (lo - vb.base) / vb.size_bytes : 0;
+    for (; i <= n && vb.base + i * vb.size_bytes <= hi; i++)
+      cut(k, lo, hi, vb.base + i * vb.size_bytes);
+  }
+  cuts_done(k);
+  for (unsigned s = 0; s <= k->n; s++) {
+    uint64_t a = s == 0 ? lo : k->p[s - 1];
+    uint64_t b = s == k->n ? hi : k->p[s] - 1;
+    if (has_pf && a >= r.base && a - r.base < r.size_bytes) {
+      push(w, "%s.pf BAR0 [0x%llx-0x%llx]", name, (unsigned long long)r.base,
+           (unsigned long long)(r.base + r.size_bytes - 1));
+      ck_target t = {.kind = CK_T_BAR, .rid = w->rid, .comp = comp, .fn = 0, .at = a - r.base};
+      emit(w, a, b, delta, &t);
+      pop(w);
+      continue;
+    }
+    if (has_vf && a >= vb.base && a - vb.base < vb.total_bytes) {
+      uint64_t rel = a - vb.base;
+      uint32_t n = (uint32_t)(rel / vb.size_bytes) + 1;
+      uint64_t base = vb.base + (uint64_t)(n - 1) * vb.size_bytes;
+      push(w, "%s.vf%u BAR0 [0x%llx-0x%llx] (VF BAR0 + %u x 0x%llx)", name, n - 1,
+           (unsigned long long)base, (unsigned long long)(base + vb.size_bytes - 1), n - 1,
+           (unsigned long long)vb.size_bytes);
+      ck_target t = {.kind = CK_T_BAR, .rid = w->rid, .comp = comp, .fn = n, .at = a - base};
+      emit(w, a, b, delta, &t);
+      pop(w);
+      continue;
+    }
+    push(w, "%s: no BAR claims it", name);
+    stop(w, a, b, delta, comp, CK_STOP_DEV_UR, 0, 0, 0);
+    pop(w);
+  }
+  cuts_put(w);
+}
+
+/* ---- NTB ------------------------------------------------------------------ */
+
+static void ntb_arrive(ck_walk *w, uint32_t comp, unsigned side, uint64_t lo, uint64_t hi,
+                       uint64_t delta) {
+  ladon__ntb *ntb = w->c->f->inst[comp];
+  const char *name = comp_name(w, comp);
+  const ladon_params *p = w->c->f->topo->comps[comp].params;
+  const char *sn = side ? "b" : "a";
+  const ladon__cfg *cfg = ladon__ntb_cfg(ntb, side);
+  const ladon_imap *xm = ladon__ntb_xlate_map(ntb, side);
+  ladon__cfg_range bar[6];
+  bool on[6] = {false};
+  for (unsigned i = 0; i < 6; i += 2)
+    on[i] = ladon__cfg_bar_range(cfg, i, &bar[i]) == LADON_OK && bar[i].enabled &&
+            bar[i].base && bar[i].size_bytes;
+  uint32_t lut = (uint32_t)ladon_params_u64(p, "lut_entries");
+  uint64_t esz = ladon__ntb_lut_entry_bytes(ntb);
+  cuts *k = cuts_get(w);
+  for (unsigned i = 0; i < 6; i += 2)
+    if (on[i]) cut_range(k, lo, hi, bar[i].base, bar[i].base + bar[i].size_bytes - 1);
+  for (size_t i = 0; i < ladon_imap_count(xm); i++)
+    cut_range(k, lo, hi, ladon_imap_at(xm, i)->lo, ladon_imap_at(xm, i)->hi);
+  bool up = ladon__ntb_link_is_up(ntb);
+  cuts_done(k);
+  for (unsigned s = 0; s <= k->n; s++) {
+    uint64_t a = s == 0 ? lo : k->p[s - 1];
+    uint64_t b = s == k->n ? hi : k->p[s] - 1;
+    if (on[0] && a >= bar[0].base && a - bar[0].base < bar[0].size_bytes) {
+      push(w, "%s.%s BAR0 registers", name, sn);
+      ck_target t = {.kind = CK_T_REG, .rid = w->rid, .comp = comp, .fn = side,
+                     .at = a - bar[0].base};
+      emit(w, a, b, delta, &t);
+      pop(w);
+      continue;
+    }
+    if (!up) {
+      push(w, "%s: link down", name);
+      stop(w, a, b, delta, comp, CK_STOP_NTB_LINK, side, 0, 0);
+      pop(w);
+      continue;
+    }
+    const ladon_imap_entry *e = ladon_imap_lookup(xm, a);
+    if (e == NULL) {
+      bool in2 = on[2] && a >= bar[2].base && a - bar[2].base < bar[2].size_bytes;
+      if (in2 && lut && esz) {
+        uint64_t idx = (a - bar[2].base) / esz;
+        push(w, "%s.%s BAR2 LUT entry %llu disabled", name, sn, (unsigned long long)idx);
+        stop(w, a, b, delta, comp, CK_STOP_NTB_LUT, side, idx, 0);
+      } else {
+        push(w, "%s.%s: no enabled window translates it", name, sn);
+        stop(w, a, b, delta, comp, CK_STOP_NTB_WINDOW, side, 0, 0);
+      }
+      pop(w);
+      continue;
+    }
+    unsigned wbar = (unsigned)(e->user >> 16), li = (unsigned)(e->user & 0xffff);
+    if (li == 0xffff)
+      push(w, "%s.%s BAR%u window [0x%llx-0x%llx] -> 0x%llx", name, sn, wbar,
+           (unsigned long long)e->lo, (unsigned long long)e->hi, (unsigned long long)e->target);
+    else
+      push(w, "%s.%s BAR%u LUT entry %u [0x%llx-0x%llx] -> 0x%llx", name, sn, wbar, li,
+           (unsigned long long)e->lo, (unsigned long long)e->hi, (unsigned long long)e->target);
+    /* Requester-ID translation (ntb_xlate.c). */
+    const ladon_imap_entry *re = ladon_imap_lookup(ladon__ntb_rid_map(ntb, side), w->rid);
+    uint16_t far = ladon__ntb_endpoint_id(ntb, side ^ 1u), proxy;
+    bool plx = ladon_params_enum(p, "style") == 1;
+    char rs[16], ps[16];
+    ladon__ck_rid(w->rid, rs);
+    if (re) {
+      proxy = plx ? (uint16_t)((re->target & 0xfff8u) | (w->rid & 7u)) : (uint16_t)re->target;
+    } else if (ladon_params_bool(p, "id_protection") && w->access == LADON_IMAP_W) {
+      push(w, "%s.%s requester-ID table: %s not listed, ID protection on", name, sn, rs);
+      stop(w, a, b, delta, comp, CK_STOP_NTB_ID, side, 0, 0);
+      pop(w);
+      pop(w);
+      continue;
+    } else {
+      proxy = plx ? (uint16_t)((far & 0xfff8u) | (w->rid & 7u)) : far;
+    }
+    ladon__ck_rid(proxy, ps);
+    if (re)
+      push(w, "%s.%s requester-ID entry %u: %s -> %s", name, sn, re->id, rs, ps);
+    else
+      push(w, "%s.%s requester %s not listed: crosses as %s", name, sn, rs, ps);
+    uint16_t saved = w->rid;
+    bool crossed = w->crossed;
+    w->rid = proxy;
+    w->crossed = true;
+    uint64_t off = e->target - e->lo;
+    leave(w, comp, side ? "a" : "b", a + off, b + off, delta + off);
+    w->rid = saved;
+    w->crossed = crossed;
+    pop(w);
+    pop(w);
+  }
+  cuts_put(w);
+}
+
+/* ---- dispatch -------------------------------------------------------------- */
+
+static void arrive(ck_walk *w, uint32_t comp, const char *port, uint64_t lo, uint64_t hi,
+                   uint64_t delta) {
+  ladon_check *c = w->c;
+  if (ladon__ck_is(c, comp, "switch")) {
+    sw_arrive(w, comp, sw_port_index(port), lo, hi, delta);
+  } else if (ladon__ck_is(c, comp, "host")) {
+    host_up(w, comp, (unsigned)strtoul(port + 2, NULL, 10), lo, hi, delta);
+  } else if (ladon__ck_is(c, comp, "sriov_nic")) {
+    dev_arrive(w, comp, lo, hi, delta);
+  } else if (ladon__ck_is(c, comp, "ntb")) {
+    ntb_arrive(w, comp, strcmp(port, "a") ? 1u : 0u, lo, hi, delta);
+  } else {
+    stop(w, lo, hi, delta, comp, CK_STOP_DEV_UR, 0, 0, 0);
+  }
+}
+
+/* ---- requesters ----------------------------------------------------------- */
+
+typedef struct ept_visit {
+  ck_walk *w;
+  uint32_t host;
+  uint32_t vm;
+  uint64_t next;
+} ept_visit;
+
+static void ept_gap(ept_visit *v, uint64_t a, uint64_t b) {
+  push(v->w, "%s EPT: not mapped", v->w->c->f->topo->vms[v->vm].name);
+  stop(v->w, a, b, 0, v->host, CK_STOP_EPT, v->vm, 0, 0);
+  pop(v->w);
+}
+
+static int ept_entry(void *ctx, const ladon_imap_entry *e, uint64_t lo, uint64_t hi) {
+  ept_visit *v = ctx;
+  ck_walk *w = v->w;
+  if (lo > v->next) ept_gap(v, v->next, lo - 1);
+  push(w, "%s EPT entry %u gpa 0x%llx..0x%llx -> 0x%llx (%s%s%s)",
+       w->c->f->topo->vms[v->vm].name, e->id, (unsigned long long)e->lo,
+       (unsigned long long)e->hi, (unsigned long long)e->target,
+       (e->perms & LADON_IMAP_R) ? "R" : "", (e->perms & LADON_IMAP_W) ? "W" : "",
+       (e->perms & LADON_IMAP_X) ? "X" : "");
+  if ((e->perms & w->access) != w->access) {
+    stop(w, lo, hi, 0, v->host, CK_STOP_EPT, v->vm, 0, 0);
+  } else {
+    uint64_t off = e->target - e->lo;
+    host_hpa(w, v->host, -1, lo + off, hi + off, off);
+  }
+  pop(w);
+  v->next = hi + 1;
+  return hi == UINT64_MAX ? 1 : 0;
+}
+
+void ladon__ck_walk_requester(ladon_check *c, uint32_t req) {
+  static ck_walk w; /* large; the checker is not re-entrant per thread */
+  const ck_requester *q = &c->reqs[req];
+  for (int acc = 0; acc < 2; acc++) {
+    memset(&w, 0, sizeof w);
+    w.c = c;
+    w.req = req;
+    w.access = acc ? LADON_IMAP_W : LADON_IMAP_R;
+    if (q->kind == CK_REQ_FN) {
+      w.rid = q->as_rid;
+      if (q->as_rid != q->rid) {
+        char rs[16];
+        ladon__ck_rid(q->as_rid, rs);
+        push(&w, "%s forges requester ID %s", comp_name(&w, q->comp), rs);
+      }
+      leave(&w, q->comp, "up", 0, UINT64_MAX, 0);
+    } else if (q->kind == CK_REQ_VCPU) {
+      ladon__host *h = c->f->inst[q->host];
+      ladon__host_vm *vm = ladon__host_vm_find(h, c->f->topo->vms[q->vm].name);
+      if (vm == NULL) continue;
+      w.rid = 0;
+      ept_visit v = {&w, q->host, (uint32_t)q->vm, 0};
+      int ended = ladon_imap_visit(ladon__host_vm_ept(vm), 0, UINT64_MAX, ept_entry, &v);
+      if (!ended) ept_gap(&v, v.next, UINT64_MAX);
+    } else {
+      w.rid = 0;
+      host_hpa(&w, q->comp, -1, 0, UINT64_MAX, 0);
+    }
+  }
+}
