@@ -7,6 +7,7 @@
 
 #define LADON_CLI_COMMANDS(X)                                                  \
   X(run, "simulate a topology's workloads and print a summary")               \
+  X(check, "configure a fabric and verify isolation, statically and with probes") \
   X(version, "print the library version")                                      \
   X(tlp, "decode and encode TLP headers")                                      \
   X(trace, "convert trace files and print their statistics")                   \
