@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fabric/fabric_int.h"
+#include "fabric/tables_int.h"
 #include "models/model.h"
 #include "pcie/link_type_int.h"
 #include "sim/error_int.h"
@@ -119,6 +120,7 @@ ladon_fabric *ladon_fabric_load(const char *path,
       build_links(f, err) != LADON_OK ||
       ladon__fabric_enumerate(f, err) != LADON_OK ||
       ladon__fabric_program(f, err) != LADON_OK ||
+      ladon__fabric_tables(f, err) != LADON_OK ||
       ladon__fabric_start(f, err) != LADON_OK) {
     ladon_fabric_free(f);
     return NULL;
