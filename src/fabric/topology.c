@@ -15,7 +15,7 @@
 static const char *const top_keys[] = {"ladon",      "name",  "description",
                                        "seed",       "stop_at", "defaults",
                                        "components", "links", "vms",
-                                       "workloads"};
+                                       "workloads",  "tables"};
 static const char *const vm_keys[] = {"host", "memory", "vcpus", "functions"};
 static const char *const skip_type[] = {"type"};
 static const char *const skip_link[] = {"name", "a", "b"};
