@@ -21,6 +21,10 @@
 #include "models/host_int.h"
 #include "models/iommu.h"
 
+/* LADON__ACT_CONT status of a request the IOMMU translated (not a
+** completion status: those are 3 bits). */
+#define LADON__HOST_REMAPPED 0x100u
+
 ladon_tlp *ladon__host_make_cpl(const ladon_tlp *req, uint8_t status,
                                 uint16_t cpl_id) {
   ladon_tlp *c = ladon_tlp_alloc(0);
@@ -172,6 +176,7 @@ static void mem_request(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp) {
       ladon_counter_add(h->st.iommu_blocked, 1);
       status = h->iommu_blocked_status;
     }
+    if (r.ok) status = LADON__HOST_REMAPPED;
     ladon__host_defer_at(h,
                          in_order(rp, ladon__host_edge(h, now + r.latency_ps)),
                          LADON__ACT_CONT, tlp, rp->index | status << 8);
@@ -185,6 +190,12 @@ void ladon__host_continue(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp,
                           unsigned blocked) {
   uint64_t len = ladon_tlp_request_bytes(tlp);
   int to;
+  /* A request the IOMMU remapped carries an address of the root complex's
+  ** choosing: it may go back down the port it came from (a VF's DMA remapped
+  ** onto an NT window below the same switch, the Ladon scheme); the "p2p"
+  ** policy governs only routing between root ports. */
+  bool remapped = blocked == LADON__HOST_REMAPPED;
+  if (remapped) blocked = 0;
   if (blocked) {
     /* VT-d: blocked writes are discarded, blocked reads completed with the
     ** configured status, from the root complex. */
@@ -203,7 +214,7 @@ void ladon__host_continue(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp,
     return;
   }
   to = ladon__host_route_addr(h, tlp->addr, len ? len : 1);
-  if (to >= 0 && (unsigned)to != rp->index && h->p2p_allow) {
+  if (to >= 0 && ((unsigned)to == rp->index ? remapped : h->p2p_allow)) {
     forward(h, rp, (unsigned)to, tlp);
     return;
   }
