@@ -139,6 +139,7 @@ static ladon_status find_caps(walk *w, ladon__enum_fn *fn) {
     uint32_t hdr;
     if ((st = rd(w, fn->bdf, (uint16_t)ptr, 2, &hdr))) return st;
     if ((hdr & 0xff) == PCI_CAP_ID_EXP) fn->exp_cap = (uint16_t)ptr;
+    if ((hdr & 0xff) == PCI_CAP_ID_MSIX) fn->msix_cap = (uint16_t)ptr;
     ptr = (hdr >> 8) & 0xfc;
   }
   guard = 0;
@@ -147,6 +148,7 @@ static ladon_status find_caps(walk *w, ladon__enum_fn *fn) {
     if ((st = rd(w, fn->bdf, (uint16_t)ptr, 4, &hdr))) return st;
     if (hdr == 0 || hdr == 0xffffffffu) break;
     if (PCI_EXT_CAP_ID(hdr) == PCI_EXT_CAP_ID_SRIOV) fn->sriov_cap = (uint16_t)ptr;
+    if (PCI_EXT_CAP_ID(hdr) == PCI_EXT_CAP_ID_ACS) fn->acs_cap = (uint16_t)ptr;
     ptr = PCI_EXT_CAP_NEXT(hdr);
   }
   return LADON_OK;
@@ -192,7 +194,8 @@ static ladon_status size_bars(walk *w, ladon__enum_fn *fn, uint16_t base,
 }
 
 static ladon_status scan_bus(walk *w, uint8_t bus, uint32_t parent,
-                             uint32_t comp, int internal_of_switch);
+                             uint32_t comp, const char *comp_port,
+                             int internal_of_switch);
 
 /* A function answered at `bdf`; `comp`/`port` say who it is. */
 static ladon_status visit(walk *w, uint16_t bdf, uint32_t parent, uint32_t comp,
@@ -254,21 +257,27 @@ static ladon_status visit(walk *w, uint16_t bdf, uint32_t parent, uint32_t comp,
   (void)ops;
   bool upstream_port_of_switch = !strcmp(port, "up");
   if (upstream_port_of_switch) {
-    st = scan_bus(w, sec, (uint32_t)idx, comp, 1);
+    st = scan_bus(w, sec, (uint32_t)idx, comp, NULL, 1);
   } else {
     uint32_t peer;
     const char *peer_port;
     if (link_peer(t, comp, port, &peer, &peer_port))
-      st = scan_bus(w, sec, (uint32_t)idx, peer, 0);
+      st = scan_bus(w, sec, (uint32_t)idx, peer, peer_port, 0);
   }
   if (st) return st;
   w->fns[idx].sub = w->last_bus;
   return wr(w, bdf, PCI_SUBORDINATE_BUS, 1, w->last_bus);
 }
 
-/* Scans devices 0..31 (functions 0..7 where multi-function) of `bus`. */
+/*
+** Scans devices 0..31 (functions 0..7 where multi-function) of `bus`, where
+** component `comp` answers through its port `comp_port` (NULL: "up").  An
+** NTB answers as a Type 0 NT endpoint of this domain only, so the walk ends
+** there: the far side belongs to another host's domain.
+*/
 static ladon_status scan_bus(walk *w, uint8_t bus, uint32_t parent,
-                             uint32_t comp, int internal_of_switch) {
+                             uint32_t comp, const char *comp_port,
+                             int internal_of_switch) {
   for (unsigned dev = 0; dev < 32; dev++) {
     for (unsigned fn = 0; fn < 8; fn++) {
       uint16_t bdf = (uint16_t)(bus << 8 | dev << 3 | fn);
@@ -281,7 +290,7 @@ static ladon_status scan_bus(walk *w, uint8_t bus, uint32_t parent,
       }
       if ((st = rd(w, bdf, PCI_HEADER_TYPE, 1, &header))) return st;
       char name[16];
-      const char *port = "up";
+      const char *port = comp_port ? comp_port : "up";
       if (bus == 0 && comp == w->host_comp) {
         if (dev == 0) break; /* the host bridge itself */
         snprintf(name, sizeof name, "rp%u", dev - 1);
@@ -523,7 +532,7 @@ static ladon_status enumerate_host(ladon_fabric *f, uint32_t comp,
                                    ladon__enum_domain *out, ladon_error *err) {
   walk w = {.f = f, .host = ladon__host_of(f->inst[comp]), .host_comp = comp,
             .err = err};
-  ladon_status st = scan_bus(&w, 0, UINT32_MAX, comp, 0);
+  ladon_status st = scan_bus(&w, 0, UINT32_MAX, comp, NULL, 0);
   if (st == LADON_OK) {
     w.mps_bytes = domain_mps(&w);
     st = size_windows(&w, UINT32_MAX);
@@ -560,6 +569,22 @@ ladon_status ladon__fabric_enumerate(ladon_fabric *f, ladon_error *err) {
   return LADON_OK;
 }
 
+ladon_status ladon__fabric_cfg_read(ladon_fabric *f, uint32_t host_comp,
+                                    uint16_t bdf, uint16_t reg, unsigned size,
+                                    uint32_t *value, ladon_error *err) {
+  walk w = {.f = f, .host = ladon__host_of(f->inst[host_comp]),
+            .host_comp = host_comp, .err = err};
+  return rd(&w, bdf, reg, size, value);
+}
+
+ladon_status ladon__fabric_cfg_write(ladon_fabric *f, uint32_t host_comp,
+                                     uint16_t bdf, uint16_t reg, unsigned size,
+                                     uint32_t value, ladon_error *err) {
+  walk w = {.f = f, .host = ladon__host_of(f->inst[host_comp]),
+            .host_comp = host_comp, .err = err};
+  return wr(&w, bdf, reg, size, value);
+}
+
 ladon_status ladon__fabric_cfg_rmw(ladon_fabric *f, uint32_t host_comp,
                                    uint16_t bdf, uint16_t reg, unsigned size,
                                    uint32_t set_bits, ladon_error *err) {
@@ -575,5 +600,20 @@ const ladon__enum_fn *ladon__fabric_pf(const ladon_fabric *f, uint32_t comp) {
     for (size_t i = 0; i < f->domains[d].n; i++)
       if (f->domains[d].fns[i].comp == comp && !f->domains[d].fns[i].bridge)
         return &f->domains[d].fns[i];
+  return NULL;
+}
+
+const ladon__enum_domain *ladon__fabric_domain(const ladon_fabric *f,
+                                               uint32_t host_comp) {
+  for (size_t d = 0; d < f->n_domains; d++)
+    if (f->domains[d].host_comp == host_comp) return &f->domains[d];
+  return NULL;
+}
+
+const ladon__enum_fn *ladon__fabric_fn_in(const ladon_fabric *f,
+                                          uint32_t host_comp, uint32_t comp) {
+  const ladon__enum_domain *d = ladon__fabric_domain(f, host_comp);
+  for (size_t i = 0; d && i < d->n; i++)
+    if (d->fns[i].comp == comp && !d->fns[i].bridge) return &d->fns[i];
   return NULL;
 }

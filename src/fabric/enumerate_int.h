@@ -16,11 +16,12 @@ typedef struct ladon__enum_bar {
 typedef struct ladon__enum_fn {
   uint16_t bdf;
   uint32_t comp;        /* topology component answering here */
-  const char *port;     /* bridges: the component's port it stands for */
+  const char *port;     /* the component's port it stands for (bridges; an
+                           NTB's "a"/"b"; "up" for other endpoints) */
   uint32_t parent;      /* index of the bridge above, UINT32_MAX on bus 0 */
   bool bridge;
   uint8_t sec, sub;     /* bridges: bus range behind */
-  uint16_t exp_cap, sriov_cap;
+  uint16_t exp_cap, sriov_cap, msix_cap, acs_cap; /* 0 = absent */
   ladon__enum_bar bars[6];
   ladon__enum_bar vf_bars[6];
   uint16_t num_vfs, vf_offset, vf_stride;

@@ -34,6 +34,15 @@ ladon_status ladon__fabric_error_at(const ladon_fabric *f,
 /* Enumerates every PCIe domain of the fabric (enumerate.c). */
 ladon_status ladon__fabric_enumerate(ladon_fabric *f, ladon_error *err);
 
+/*
+** The Ladon manager (ladon_mgr.c): assigns function `fn` of VM `vm`
+** (topology indices; the VM exists on its host) -- single-host or across an
+** NTB -- programming every table, and records the assignment.  Errors are
+** positioned at the function in the topology.
+*/
+ladon_status ladon__lmgr_assign_fn(ladon_fabric *f, uint32_t vm, uint32_t fn,
+                                   ladon_error *err);
+
 /* VMs, function assignment, IOMMU domains, workloads (program.c). */
 ladon_status ladon__fabric_program(ladon_fabric *f, ladon_error *err);
 
@@ -48,6 +57,25 @@ ladon_status ladon__fabric_start(ladon_fabric *f, ladon_error *err);
 ladon_status ladon__fabric_cfg_rmw(ladon_fabric *f, uint32_t host_comp,
                                    uint16_t bdf, uint16_t reg, unsigned size,
                                    uint32_t set_bits, ladon_error *err);
+
+/* Synchronous configuration read/write of `bdf` in host `host_comp`'s
+** domain (runs the simulation until the completion is back; a read that
+** does not complete successfully gives all ones). */
+ladon_status ladon__fabric_cfg_read(ladon_fabric *f, uint32_t host_comp,
+                                    uint16_t bdf, uint16_t reg, unsigned size,
+                                    uint32_t *value, ladon_error *err);
+ladon_status ladon__fabric_cfg_write(ladon_fabric *f, uint32_t host_comp,
+                                     uint16_t bdf, uint16_t reg, unsigned size,
+                                     uint32_t value, ladon_error *err);
+
+/* The function component `comp` answers with in the domain of host
+** `host_comp` (an NTB has one per side), or NULL. */
+const ladon__enum_fn *ladon__fabric_fn_in(const ladon_fabric *f,
+                                          uint32_t host_comp, uint32_t comp);
+
+/* The domain of host `host_comp`, or NULL. */
+const ladon__enum_domain *ladon__fabric_domain(const ladon_fabric *f,
+                                               uint32_t host_comp);
 
 /* The physical function that component `comp` answers with, or NULL. */
 const ladon__enum_fn *ladon__fabric_pf(const ladon_fabric *f, uint32_t comp);

@@ -51,6 +51,10 @@ typedef struct ladon__lmgr_assign {
   uint32_t iommu_domain;         /* MH IOMMU domain of vf_rid (0 = no IOMMU) */
   uint64_t mh_win_base;          /* MH bus address of the MH-side NT BAR2 */
   uint64_t mh_win_bytes;         /* its size */
+  uint64_t mh_win_xlate;         /* direct window: the CH HPA of its offset 0 */
+  unsigned mh_lut_first, mh_lut_n; /* LUT: MH-side entries of the VM's pages
+                                      (n = 0: a direct window) */
+  unsigned ch_lut_first, ch_lut_n; /* LUT: CH-side entries onto the BAR */
   uint32_t ch_iommu_domain;      /* CH IOMMU domain of proxy_rid, 0 = none */
   /* Interrupts (flow c). */
   uint64_t msi_addr_base;        /* what the VF's MSI-X entries hold (plus

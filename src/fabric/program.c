@@ -1,9 +1,8 @@
 /*
 ** What system software does once enumeration is over: the hypervisor
-** creates VMs, assigns functions to them (the VF's BAR mapped into the
-** guest by the EPT, the VF's requester ID attached to an IOMMU domain that
-** maps exactly the VM's memory), and drivers start their workloads on the
-** memory they were given.
+** creates VMs, the Ladon manager assigns functions to them (ladon_mgr.c:
+** on the device's own host or across an NTB), and drivers start their
+** workloads on the memory they were given.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -16,13 +15,6 @@
 #include "models/workload.h"
 #include "pcie/pci_regs.h"
 #include "sim/error_int.h"
-
-#define GiB (UINT64_C(1) << 30)
-
-/* Guest-physical base of the passed-through BARs: above the VM's RAM. */
-static uint64_t guest_mmio_base(uint64_t mem_bytes) {
-  return (mem_bytes + GiB - 1) / GiB * GiB + GiB;
-}
 
 /* The domain holding component `comp`, or NULL. */
 static const ladon__enum_domain *domain_of(const ladon_fabric *f, uint32_t comp) {
@@ -50,64 +42,6 @@ static bool function_ids(const ladon_fabric *f, const ladon__topo_function *fn,
   return true;
 }
 
-typedef struct map_ctx {
-  ladon__iommu *iommu;
-  uint32_t domain;
-  ladon_error *err;
-} map_ctx;
-
-/* Maps one EPT RAM entry into the IOMMU domain: GPA -> HPA, read/write. */
-static int map_entry(void *ctx, const ladon_imap_entry *e, uint64_t lo,
-                     uint64_t hi) {
-  map_ctx *m = ctx;
-  unsigned shift = e->page_shift ? e->page_shift : 12;
-  return ladon__iommu_map(m->iommu, m->domain, lo, hi - lo + 1,
-                          e->target + (lo - e->lo), LADON_IMAP_RW, shift,
-                          m->err) != LADON_OK;
-}
-
-static ladon_status assign(ladon_fabric *f, size_t vm_index,
-                           ladon__host_vm *vm, ladon_error *err) {
-  const ladon__topo *t = f->topo;
-  const ladon__topo_vm *tv = &t->vms[vm_index];
-  ladon__host *host = ladon__host_of(f->inst[tv->host]);
-  ladon__iommu *iommu = ladon__host_iommu(host);
-  uint32_t domain = (uint32_t)vm_index + 1;
-  uint64_t gpa_mmio = guest_mmio_base(tv->memory_bytes);
-  for (size_t k = 0; k < tv->n_functions; k++) {
-    const ladon__topo_function *fn = &tv->functions[k];
-    const ladon__enum_domain *d = domain_of(f, fn->comp);
-    if (d == NULL || d->host_comp != tv->host)
-      return ladon__json_error(t->doc, fn->node, err, LADON_EINVAL,
-                               "'%s' is not in the PCIe domain of host '%s'",
-                               t->comps[fn->comp].name, t->comps[tv->host].name);
-    uint16_t rid;
-    uint64_t bar, bar_bytes;
-    if (!function_ids(f, fn, &rid, &bar, &bar_bytes) || bar_bytes == 0)
-      return ladon__json_error(t->doc, fn->node, err, LADON_EINVAL,
-                               "function has no memory BAR to pass through");
-    /* The guest's driver enables bus mastering on its function (VF
-       Command register, PCIe Base 5.0 §9.3.4.1.3), and sees the
-       function's BAR0 in its own MMIO hole. */
-    ladon_status st = ladon__fabric_cfg_rmw(f, tv->host, rid, PCI_COMMAND, 2,
-                                            PCI_COMMAND_MASTER, err);
-    if (st == LADON_OK)
-      st = ladon__host_vm_map(vm, gpa_mmio, bar, bar_bytes, LADON_IMAP_RW, err);
-    gpa_mmio += bar_bytes;
-    if (st == LADON_OK && iommu != NULL) {
-      st = ladon__iommu_attach(iommu, rid, domain, err);
-      if (st == LADON_OK && k == 0) {
-        map_ctx m = {iommu, domain, err};
-        if (ladon_imap_visit(ladon__host_vm_ept(vm), 0, tv->memory_bytes - 1,
-                             map_entry, &m))
-          st = err ? err->code : LADON_EINVAL;
-      }
-    }
-    if (st != LADON_OK) return ladon__fabric_error_at(f, fn->node, "assignment", err);
-  }
-  return LADON_OK;
-}
-
 /* Where a workload may touch memory, in its function's DMA address space. */
 static ladon_status workload_window(ladon_fabric *f, size_t i,
                                     ladon__workload *wl, ladon_error *err) {
@@ -122,6 +56,13 @@ static ladon_status workload_window(ladon_fabric *f, size_t i,
   ladon__host *host = ladon__host_of(f->inst[d->host_comp]);
   if (tw->target_vm >= 0) {
     const ladon__topo_vm *tv = &t->vms[tw->target_vm];
+    /* A function assigned to the VM across an NTB: its DMA addresses are the
+       VM's GPAs, which the MH IOMMU translates (Design A). */
+    for (size_t k = 0; k < tv->n_functions; k++) {
+      const ladon__lmgr_assign *a = ladon__lmgr_find(f, (uint32_t)tw->target_vm, (uint32_t)k);
+      if (a && a->ladon && a->dev == tw->on.comp && a->vf == tw->on.vf)
+        return ladon__workload_set_window(wl, 0, tv->memory_bytes, err);
+    }
     if (tv->host != d->host_comp)
       return ladon__json_error(t->doc, tw->node, err, LADON_EINVAL,
                                "VM '%s' is on host '%s', which cannot reach '%s'",
@@ -158,6 +99,7 @@ static ladon_status workload_window(ladon_fabric *f, size_t i,
 
 ladon_status ladon__fabric_program(ladon_fabric *f, ladon_error *err) {
   const ladon__topo *t = f->topo;
+  /* Every VM first: a direct NT window must cover all Ladon VMs of a CH. */
   for (size_t i = 0; i < t->n_vms; i++) {
     const ladon__topo_vm *tv = &t->vms[i];
     ladon_error_clear(err);
@@ -165,9 +107,12 @@ ladon_status ladon__fabric_program(ladon_fabric *f, ladon_error *err) {
                                             tv->name, tv->memory_bytes,
                                             (uint32_t)tv->vcpus, err);
     if (vm == NULL) return ladon__fabric_error_at(f, tv->node, "VM", err);
-    ladon_status st = assign(f, i, vm, err);
-    if (st) return st;
   }
+  for (size_t i = 0; i < t->n_vms; i++)
+    for (size_t k = 0; k < t->vms[i].n_functions; k++) {
+      ladon_status st = ladon__lmgr_assign_fn(f, (uint32_t)i, (uint32_t)k, err);
+      if (st) return st;
+    }
   f->workloads = calloc(t->n_workloads ? t->n_workloads : 1, sizeof *f->workloads);
   if (f->workloads == NULL) return ladon__error_set(err, LADON_ENOMEM, NULL, 0, 0, "out of memory");
   for (size_t i = 0; i < t->n_workloads; i++) {

@@ -194,6 +194,15 @@ static uint32_t root_of(uint32_t *parent, uint32_t x) {
   return x;
 }
 
+/* The union-find node of a link end.  An NTB is a PCIe-domain boundary: each
+** side is an endpoint of its own domain, so side "b" is a node of its own
+** (n + comp) and two domains joined by NTBs never form a loop. */
+static uint32_t end_node(const ladon__topo *t, const ladon__topo_end *e) {
+  if (!strcmp(t->comps[e->comp].type->name, "ntb") && !strcmp(e->port, "b"))
+    return (uint32_t)t->n_comps + e->comp;
+  return e->comp;
+}
+
 static ladon_status read_links(ladon__topo *t, ladon__json_node root,
                                ladon__json_node defaults, ladon_error *err) {
   ladon__json_node links;
@@ -206,12 +215,12 @@ static ladon_status read_links(ladon__topo *t, ladon__json_node root,
                             "component type 'link' is not registered");
   size_t n = ladon__json_size(t->doc, links);
   t->links = calloc(n ? n : 1, sizeof *t->links);
-  uint32_t *parent = malloc((t->n_comps ? t->n_comps : 1) * sizeof *parent);
+  uint32_t *parent = malloc((t->n_comps ? 2 * t->n_comps : 1) * sizeof *parent);
   if (t->links == NULL || parent == NULL) {
     free(parent);
     return ladon__error_set(err, LADON_ENOMEM, NULL, 0, 0, "out of memory");
   }
-  for (uint32_t i = 0; i < t->n_comps; i++) parent[i] = i;
+  for (uint32_t i = 0; i < 2 * t->n_comps; i++) parent[i] = i;
   for (size_t i = 0; i < n && st == LADON_OK; i++) {
     ladon__json_node l = ladon__json_child(t->doc, links, i);
     ladon__topo_link *tl = &t->links[t->n_links];
@@ -260,7 +269,8 @@ static ladon_status read_links(ladon__topo *t, ladon__json_node root,
                              tl->name, t->comps[tl->a.comp].name);
       break;
     }
-    uint32_t ra = root_of(parent, tl->a.comp), rb = root_of(parent, tl->b.comp);
+    uint32_t ra = root_of(parent, end_node(t, &tl->a)),
+             rb = root_of(parent, end_node(t, &tl->b));
     if (ra == rb) {
       st = ladon__json_error(
           t->doc, l, err, LADON_EINVAL,

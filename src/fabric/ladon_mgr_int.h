@@ -1,0 +1,31 @@
+/* Pieces of the Ladon manager shared by its files (ladon_mgr.c, ladon_msi.c). */
+#ifndef LADON_FABRIC_LADON_MGR_INT_H
+#define LADON_FABRIC_LADON_MGR_INT_H
+
+#include "fabric/fabric_int.h"
+#include "models/host.h"
+
+/* First CH host vector the manager hands out (0-31 are the CPU's
+** exceptions, Intel SDM Vol. 3 §6.2), and the last usable one. */
+#define LADON__LMGR_VECTOR_FIRST 0x30u
+#define LADON__LMGR_VECTOR_LAST 0xefu
+
+/*
+** The CH IOMMU, when the CH has one: the assignment's proxy ID gets a
+** context whose domain maps the VM's CH pages 1:1 (the MH-side window
+** already landed on CH physical addresses).  Sets a->ch_iommu_domain.
+*/
+ladon_status ladon__lmgr_ch_iommu(ladon_fabric *f, ladon__lmgr_assign *a,
+                                  ladon__host_vm *vm, ladon_error *err);
+
+/*
+** Interrupts: allocates CH host vectors (and IR entries with source-ID =
+** the proxy ID when the CH has an IOMMU) for the function's MSI-X vectors,
+** writes its MSI-X table with MMIO from the MH's core 0 (addresses through
+** the MH-side interrupt window for a Ladon assignment), then sets MSI-X
+** Enable with a configuration write.  Fills the interrupt fields of `a`.
+*/
+ladon_status ladon__lmgr_msix(ladon_fabric *f, ladon__lmgr_assign *a,
+                              ladon__host_vm *vm, ladon_error *err);
+
+#endif
