@@ -185,8 +185,8 @@ TEST(ValidationBandwidth, MidSizeReadsFollowTheRcbSplit) {
 
 // Writes: every published point is below the simulated one, and the gap is
 // the device's.  The NFP issues at most 47.4 M write DMAs/s at 64 B (24.269
-// Gb/s -- the same figure on all eleven hosts of the dataset, so not the
-// host's) and spends 38.6 ns per 256 B write at 512 B and more (53.013
+// Gb/s -- the same figure in every Xeon E5 run of the dataset, Sandy Bridge
+// to Broadwell, so not the host's) and spends 38.6 ns per 256 B write at 512 B and more (53.013
 // Gb/s) where the link needs 35.6 ns (280 B).  The simulated device's
 // transmit path moves 32 B per 4 ns cycle (preset: 250 MHz x 256 bit), so
 // a write with a 4 DW header takes ceil((16 + size) / 32) cycles: 64 B 3
