@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fabric/fabric_int.h"
+#include "fabric/ladon_mgr_int.h"
 #include "fabric/tables_int.h"
 #include "models/model.h"
 #include "pcie/link_type_int.h"
@@ -113,6 +114,7 @@ ladon_fabric *ladon_fabric_load(const char *path,
     return NULL;
   }
   f->topo = topo;
+  f->cfg_latency_ps = LADON__LMGR_CFG_LATENCY_PS;
   f->seed = opts && opts->seed_set ? opts->seed : topo->has_seed ? topo->seed : 1;
   ladon_sim_config cfg = {.seed = f->seed, .expected_events = 0};
   f->sim = ladon_sim_new(&cfg, err);
@@ -144,6 +146,7 @@ void ladon_fabric_free(ladon_fabric *f) {
   free(f->workloads);
   for (size_t i = 0; i < f->n_domains; i++) free(f->domains[i].fns);
   free(f->domains);
+  ladon__lmgr_free_ops(f);
   free(f->assigns);
   ladon_sim_free(f->sim);
   ladon__topo_free(f->topo);

@@ -21,6 +21,7 @@ struct ladon_fabric {
   ladon__lmgr_assign *assigns; /* the manager's assignments (ladon_int.h) */
   size_t n_assigns;
   ladon_time_ps cfg_latency_ps; /* configuration proxy, each way */
+  struct ladon__lmgr_op *cfg_ops; /* proxied accesses in flight (owned) */
 };
 
 /*

@@ -66,6 +66,10 @@ typedef struct ladon__lmgr_assign {
                                     IOMMU), one per vector */
   uint8_t vector_first;          /* CH host vector of entry 0, +1 each */
   uint32_t dest_core;            /* CH core of the VM's vCPU 0 */
+  /* Configuration proxy. */
+  uint16_t msix_cap;             /* the function's MSI-X capability, 0 = none */
+  uint32_t ids;                  /* Vendor ID | Device ID << 16 the guest sees
+                                    (a VF's from its PF, §9.3.4.1.1-2) */
 } ladon__lmgr_assign;
 
 /* Assignments of the fabric, in VM then function order (borrowed). */

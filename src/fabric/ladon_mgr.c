@@ -392,6 +392,22 @@ static ladon_status enable_acs(ladon_fabric *f, uint32_t mh, uint32_t dev,
                                PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_UF, err);
 }
 
+/* What the guest's Vendor/Device ID read returns: a VF's own read 0xFFFF
+** (PCIe Base 5.0 §9.3.4.1.1-2), so the proxy answers with the PF's Vendor ID
+** and the SR-IOV capability's VF Device ID. */
+static ladon_status read_ids(ladon_fabric *f, ladon__lmgr_assign *a, ladon_error *err) {
+  const ladon__enum_fn *pf = ladon__fabric_pf(f, a->dev);
+  uint32_t v, did;
+  ladon_status st = ladon__fabric_cfg_read(f, a->mh, pf->bdf, PCI_VENDOR_ID, 4, &v, err);
+  if (st || a->vf < 0 || !pf->sriov_cap) {
+    a->ids = v;
+    return st;
+  }
+  st = ladon__fabric_cfg_read(f, a->mh, pf->bdf, pf->sriov_cap + PCI_SRIOV_VF_DID, 2, &did, err);
+  a->ids = (v & 0xffffu) | did << 16;
+  return st;
+}
+
 ladon_status ladon__lmgr_assign_fn(ladon_fabric *f, uint32_t vmi, uint32_t fni,
                                    ladon_error *err) {
   const ladon__topo *t = f->topo;
@@ -439,6 +455,7 @@ ladon_status ladon__lmgr_assign_fn(ladon_fabric *f, uint32_t vmi, uint32_t fni,
   ladon_error_clear(err);
   st = ladon__fabric_cfg_rmw(f, a.mh, a.vf_rid, PCI_COMMAND, 2, PCI_COMMAND_MASTER, err);
   if (st == LADON_OK && mh_iommu) st = enable_acs(f, a.mh, a.dev, err);
+  if (st == LADON_OK) st = read_ids(f, &a, err);
   if (st) return model_err(f, fn, st, err);
   if (a.ladon) {
     if ((st = program_rids(f, &a, fn, err)) || (st = program_ch_side(f, &a, fn, err)))

@@ -28,4 +28,21 @@ ladon_status ladon__lmgr_ch_iommu(ladon_fabric *f, ladon__lmgr_assign *a,
 ladon_status ladon__lmgr_msix(ladon_fabric *f, ladon__lmgr_assign *a,
                               ladon__host_vm *vm, ladon_error *err);
 
+/*
+** The proxy's write filter (ladon_cfgproxy.c): whether a `size`-byte write
+** of `value` at `reg` touches only VF-safe bytes; if so, the 16-bit register
+** to read-modify-write (*wreg), the bits it may change (*mask, 0 = nothing
+** to do) and their new values (*bits).  `msix_cap` 0 = no MSI-X.
+*/
+bool ladon__lmgr_cfg_filter(uint16_t msix_cap, uint16_t reg, unsigned size,
+                            uint32_t value, uint16_t *wreg, uint16_t *mask,
+                            uint16_t *bits);
+
+/* Frees the proxied accesses still in flight (fabric teardown). */
+void ladon__lmgr_free_ops(ladon_fabric *f);
+
+/* Default proxy latency each way: half of Marlin's 8.5 us kernel-to-kernel
+** NTB round trip (reference notes §5.5). */
+#define LADON__LMGR_CFG_LATENCY_PS 4250000u
+
 #endif

@@ -102,6 +102,7 @@ ladon_status ladon__lmgr_msix(ladon_fabric *f, ladon__lmgr_assign *a,
   uint16_t cap;
   uint32_t ctl, tbl;
   ladon_status st = find_cap(f, a->mh, a->vf_rid, PCI_CAP_ID_MSIX, &cap, err);
+  a->msix_cap = cap;
   if (st || cap == 0) return st;
   if ((st = ladon__fabric_cfg_read(f, a->mh, a->vf_rid, cap + PCI_MSIX_FLAGS, 2, &ctl, err)) ||
       (st = ladon__fabric_cfg_read(f, a->mh, a->vf_rid, cap + PCI_MSIX_TABLE, 4, &tbl, err)))
