@@ -278,25 +278,31 @@ static ladon_status program_ch_side(ladon_fabric *f, ladon__lmgr_assign *a,
   snprintf(what, sizeof what, "%llu KiB",
            (unsigned long long)((esz ? esz : ep->bars[2].size) >> 10));
   if (esz == 0) {
-    /* One direct window (BAR2) translates onto one BAR. */
-    if (ntb_uses(f, a->ntb) > 0)
+    /* Each direct window (BAR2, then BAR4: free on the CH side) translates
+    ** onto one BAR. */
+    size_t used = ntb_uses(f, a->ntb);
+    unsigned bar = used == 0 ? 2 : 4;
+    uint64_t size = ep->bars[bar].size;
+    if (used > 1 || size == 0)
       return at_fn(f, fn, err, LADON_EINVAL,
-                   "NTB '%s' has one direct window towards '%s': give it a "
-                   "LUT (lut_entries) to expose more than one function",
-                   t->comps[a->ntb].name, t->comps[a->mh].name);
+                   "NTB '%s' has no direct window left towards '%s': give it a "
+                   "LUT (lut_entries)%s to expose more functions",
+                   t->comps[a->ntb].name, t->comps[a->mh].name,
+                   size == 0 ? " or a second window (bar4_size)" : "");
     /* PLX has no limit registers: the whole BAR translates (S10), which
     ** must then be exactly the function's BAR. */
-    if (ep->bars[2].size < a->vf_bar_bytes ||
+    snprintf(what, sizeof what, "%llu KiB", (unsigned long long)(size >> 10));
+    if (size < a->vf_bar_bytes ||
         (ladon_params_enum(t->comps[a->ntb].params, "style") == 1 /* plx */ &&
-         ep->bars[2].size != a->vf_bar_bytes))
+         size != a->vf_bar_bytes))
       return at_fn(f, fn, err, LADON_EINVAL,
-                   "NTB '%s' window of %s cannot translate onto exactly the "
-                   "BAR of %s",
-                   t->comps[a->ntb].name, what,
+                   "NTB '%s' window of %s (BAR%u) cannot translate onto exactly "
+                   "the BAR of %s",
+                   t->comps[a->ntb].name, what, bar,
                    json_string_value(ladon__json_value(t->doc, fn->node)));
-    st = ladon__ntb_set_window(ntb, a->ch_side, 2, a->vf_bar, a->vf_bar_bytes, err);
+    st = ladon__ntb_set_window(ntb, a->ch_side, bar, a->vf_bar, a->vf_bar_bytes, err);
     if (st) return model_err(f, fn, st, err);
-    a->ch_bar_hpa = ep->bars[2].addr;
+    a->ch_bar_hpa = ep->bars[bar].addr;
     return LADON_OK;
   }
   if (esz > a->vf_bar_bytes)

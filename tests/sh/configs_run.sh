@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Every configs/*.json runs (`ladon run -q`, exit 0) and its stats.json
-# parses and carries the keys DESIGN §5 promises; and a run is
-# deterministic: the same config twice with the same seed gives the same
+# Every configs/*.json and configs/ladon/*.json runs (`ladon run -q`, exit
+# 0) and its stats.json parses and carries the keys DESIGN §5 promises; the
+# Ladon comparison set (configs/ladon) names the same flows in every file;
+# and a run is deterministic: the same config twice with the same seed gives the same
 # stats.json bytes once the wall-clock fields and the command line (which
 # names the output directory) are removed.  Usage: configs_run.sh BUILD SRC
 set -uo pipefail
@@ -49,25 +50,43 @@ del d["meta"]["wall_s"], d["meta"]["command_line"], d["sim"]["events_per_wall_s"
 sys.stdout.write(json.dumps(d, sort_keys=True))
 '
 
-for cfg in "$src"/configs/*.json; do
-  name=$(basename "$cfg" .json)
+for cfg in "$src"/configs/*.json "$src"/configs/ladon/*.json; do
+  name=$(basename "$(dirname "$cfg")")-$(basename "$cfg" .json)
   n=$((n + 1))
   "$ladon" run -q --outdir "$tmp/$name" "$cfg" >"$tmp/$name.out" 2>&1 ||
     { fail "$name: exit $?: $(head -3 "$tmp/$name.out")"; continue; }
   python3 -c "$check_keys" "$tmp/$name/stats.json" || fail "$name: stats.json"
 done
 [ "$n" -gt 0 ] || fail "no configs found"
+ls "$src"/configs/ladon/{single-host,ladon-2ch,ladon-4ch,ladon-8ch}.json >/dev/null ||
+  fail "configs/ladon: a comparison file is missing"
+# The baseline and the Ladon variants run the same traffic: flows named
+# alike, of the same type, on the same function.
+python3 -c '
+import json, sys
+sets = {}
+for path in sys.argv[1:]:
+    w = json.load(open(path))["workloads"]
+    sets[path] = {k: (v["type"], v["on"]) for k, v in w.items()}
+first = next(iter(sets.values()))
+for path, s in sets.items():
+    if s != first:
+        sys.exit("%s: flows %s differ from %s" % (path, sorted(s), sorted(first)))
+' "$src"/configs/ladon/*.json || fail "configs/ladon flows differ"
 
-# Determinism (DESIGN §2): two runs with seed 7, byte-identical remainder.
-cfg="$src/configs/default.json"
-for r in a b; do
-  "$ladon" run -q --seed 7 --outdir "$tmp/det-$r" "$cfg" >/dev/null 2>&1 ||
-    fail "determinism run $r failed"
-  python3 -c "$strip" "$tmp/det-$r/stats.json" >"$tmp/det-$r.json" ||
-    fail "determinism run $r: bad stats.json"
+# Determinism (DESIGN §2): two runs with seed 7, byte-identical remainder;
+# a single-host and a Ladon (multi-domain) fabric.
+for cfg in "$src/configs/default.json" "$src/configs/ladon/ladon-2ch.json"; do
+  for r in a b; do
+    "$ladon" run -q --seed 7 --outdir "$tmp/det-$r" "$cfg" >/dev/null 2>&1 ||
+      fail "determinism run $r of $cfg failed"
+    python3 -c "$strip" "$tmp/det-$r/stats.json" >"$tmp/det-$r.json" ||
+      fail "determinism run $r of $cfg: bad stats.json"
+  done
+  cmp -s "$tmp/det-a.json" "$tmp/det-b.json" || fail "two runs of $cfg with seed 7 differ"
+  [ -s "$tmp/det-a.json" ] || fail "determinism: empty comparison"
+  rm -rf "$tmp/det-a" "$tmp/det-b"
 done
-cmp -s "$tmp/det-a.json" "$tmp/det-b.json" || fail "two runs with seed 7 differ"
-[ -s "$tmp/det-a.json" ] || fail "determinism: empty comparison"
 # The schema (JSON Schema 2020-12) is JSON, names exactly the top-level keys
 # the loader accepts (its key list in src/fabric/topology.c), and every
 # config fits its top level and type names.  (A full validation needs
@@ -98,7 +117,7 @@ for path in sys.argv[3:]:
         assert w["type"] in wtypes, (path, name, w["type"])
     if "stop_at" in cfg:
         assert time_re.match(cfg["stop_at"]), (path, cfg["stop_at"])
-' "$schema" "$loader_keys" "$src"/configs/*.json || fail "schema"
+' "$schema" "$loader_keys" "$src"/configs/*.json "$src"/configs/ladon/*.json || fail "schema"
 # Every type in the schema is one the registry knows.
 for type in $(python3 -c '
 import json, sys
