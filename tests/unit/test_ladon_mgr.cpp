@@ -544,3 +544,76 @@ TEST(LadonMgr, TooManyFunctionsForTheRequesterIdTableAreBadInput) {
   EXPECT_EQ(l.err.code, LADON_ERANGE) << l.err.text;
   EXPECT_NE(std::string(l.err.text).find("requester-ID entries"), std::string::npos) << l.err.text;
 }
+
+TEST(LadonMgr, NicWorkloadRunsEndToEndWithInterruptsOnTheComputeHost) {
+  Opts o;
+  o.ch_extra = R"(, "iommu": true)";
+  o.workloads = R"(
+    "net": {"type": "nic", "on": "nic0.vf0", "target": "vm0", "count": 50,
+            "tx_rate": "10Gb/s", "rx_rate": "10Gb/s"})";
+  Loaded l(Topology(o));
+  ASSERT_NE(l.f, nullptr) << l.err.text;
+  l.run();
+  ladon__workload_counts c{};
+  ladon__workload_counts_get(ladon__workload_of(l.f->workloads[0]), &c);
+  EXPECT_EQ(c.tx_packets, 50u);
+  EXPECT_EQ(c.rx_packets, 50u);
+  EXPECT_EQ(c.errors, 0u);
+  ASSERT_GT(c.interrupts, 0u);
+  // Every interrupt the queue pair raised reached vm0's vCPU 0 on ch0,
+  // through ch0's interrupt remapping; none reached the MH or ch1.
+  const ladon__lmgr_assign *a = l.assign(0);
+  uint64_t got = 0;
+  for (uint32_t v = 0; v < a->n_vectors; v++)
+    got += ladon__host_irq_count(l.host("ch0"), a->dest_core, uint8_t(a->vector_first + v));
+  EXPECT_EQ(got, c.interrupts);
+  EXPECT_EQ(l.counter("mh.msi") + l.counter("ch1.msi"), 0u);
+  EXPECT_EQ(ladon__iommu_fault_count(ladon__host_iommu(l.host("ch0"))), 0u);
+  EXPECT_EQ(ladon__iommu_fault_count(ladon__host_iommu(l.host("mh"))), 0u);
+}
+
+TEST(LadonMgr, PlxLutNtbPassesTheFunctionNumberInTheProxyId) {
+  // PLX: A-LUT entries of 64 KiB (1/512 of BAR2), proxy ID = far NT bus,
+  // device = requester-ID entry, the VF's own function (S10).
+  Opts o;
+  o.ntb = R"("style": "plx", "bar2_size": "32MiB", "lut_entries": 512)";
+  o.workloads = R"(
+    "w0": {"type": "dma", "on": "nic0.vf0", "target": "vm0", "op": "write",
+           "size": "1KiB", "count": 32, "window": "0x10000+32KiB"})";
+  std::string t = Edit(Topology(o), R"("num_vfs": 4)", R"("num_vfs": 4, "vf_bar_size": "64KiB")");
+  t = Edit(t, R"("vm0": {"host": "ch0", "memory": "1GiB")", R"("vm0": {"host": "ch0", "memory": "16MiB")");
+  t = Edit(t, R"("vm1": {"host": "ch1", "memory": "1GiB")", R"("vm1": {"host": "ch1", "memory": "16MiB")");
+  Loaded l(t);
+  ASSERT_NE(l.f, nullptr) << l.err.text;
+  const ladon__lmgr_assign *a = l.assign(0);
+  auto *ntb = static_cast<ladon__ntb *>(l.f->inst[l.comp("ntb0")]);
+  uint16_t ep = ladon__ntb_endpoint_id(ntb, LADON__NTB_B);
+  EXPECT_EQ(a->proxy_rid, uint16_t((ep & 0xff00) | a->vf_rid_entry << 3 | (a->vf_rid & 7)));
+  l.run();
+  std::vector<uint8_t> got = Guest(l.vm("ch0", "vm0"), 0x10000, 32 * 1024);
+  for (size_t i = 0; i < got.size(); i++)
+    ASSERT_EQ(got[i], ladon__workload_pattern_byte(Key("w0"), 0x10000 + i)) << i;
+}
+
+TEST(LadonMgr, TwoNtbsBetweenTheSameHostsAreNotALoop) {
+  // ch0 reaches sw0 through ntb0 and ntb2: each NTB side is a domain
+  // boundary, so no PCIe domain holds a loop.
+  std::string t = Edit(Topology({}), R"("ch0": {"type": "host", "root_ports": 1,)",
+                       R"("ch0": {"type": "host", "root_ports": 2,)");
+  t = Edit(t, R"("downstream_ports": 3)", R"("downstream_ports": 4)");
+  t = Edit(t, R"("ntb1": {"type": "ntb", )", R"("ntb2": {"type": "ntb"}, "ntb1": {"type": "ntb", )");
+  t = Edit(t, R"({"a": "sw0.d2", "b": "ntb1.a"})",
+           R"({"a": "sw0.d3", "b": "ntb2.a"}, {"a": "ch0.rp1", "b": "ntb2.b"}, {"a": "sw0.d2", "b": "ntb1.a"})");
+  Loaded l(t);
+  ASSERT_NE(l.f, nullptr) << l.err.text;
+  EXPECT_EQ(l.assign(0)->ntb, l.comp("ntb0"));
+  // A loop inside one domain is still one.
+  std::string bad = Edit(Topology({}), R"("mh": {"type": "host", "root_ports": 1,)",
+                         R"("mh": {"type": "host", "root_ports": 2,)");
+  bad = Edit(bad, R"("downstream_ports": 3)", R"("downstream_ports": 4)");
+  bad = Edit(bad, R"({"a": "sw0.d2", "b": "ntb1.a"})",
+             R"({"a": "sw0.d2", "b": "ntb1.a"}, {"a": "mh.rp1", "b": "sw0.d3"})");
+  Loaded lb(bad);
+  EXPECT_EQ(lb.f, nullptr);
+  EXPECT_NE(std::string(lb.err.text).find("closes a loop"), std::string::npos) << lb.err.text;
+}
