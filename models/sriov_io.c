@@ -9,6 +9,8 @@
 
 #include "ladon/tlp_pool.h"
 #include "models/sriov_int.h"
+#include "sim/sim_int.h"
+#include "sim/stats_int.h"
 
 ladon_tlp *ladon__sriov_cpl_new(const ladon_tlp *req, uint16_t cpl_id, uint8_t status,
                                 uint16_t byte_count, uint8_t lower_addr, uint32_t data_bytes) {
@@ -37,7 +39,7 @@ static void cq_push(ladon__sriov *d, ladon_tlp *t, ladon_time_ps at) {
     ladon__sriov_cpl *q = malloc(cap * sizeof *q);
     if (!q) {
       ladon_tlp_free(t);
-      ladon_counter_add(d->c_tx_rejected, 1);
+      ladon__counter_add(d->c_tx_rejected, 1);
       return;
     }
     for (uint32_t i = 0; i < d->cq_len; i++) q[i] = d->cq[(d->cq_head + i) % d->cq_cap];
@@ -52,7 +54,7 @@ static void cq_push(ladon__sriov *d, ladon_tlp *t, ladon_time_ps at) {
 
 void ladon__sriov_send_cpl(ladon__sriov *d, ladon_tlp *c) {
   if (!c) return;
-  cq_push(d, c, ladon_sim_now(d->sim) + d->cfg.completer_latency_ps);
+  cq_push(d, c, ladon__sim_now(d->sim) + d->cfg.completer_latency_ps);
   ladon__sriov_egress_arm(d);
 }
 
@@ -71,7 +73,7 @@ static void arm_at(ladon__sriov *d, ladon_time_ps t) {
 }
 
 void ladon__sriov_egress_arm(ladon__sriov *d) {
-  ladon_time_ps now = ladon_sim_now(d->sim);
+  ladon_time_ps now = ladon__sim_now(d->sim);
   arm_at(d, d->busy_until > now ? d->busy_until : now);
 }
 
@@ -127,7 +129,7 @@ static void egress_ev(ladon_sim *sim, void *ctx, uint64_t arg) {
   (void)arg;
   ladon__sriov *d = ctx;
   d->eg_ev = 0;
-  ladon_time_ps now = ladon_sim_now(sim);
+  ladon_time_ps now = ladon__sim_now(sim);
   if (now < d->busy_until) {
     arm_at(d, d->busy_until);
     return;
@@ -160,9 +162,9 @@ static void egress_ev(ladon_sim *sim, void *ctx, uint64_t arg) {
   ladon_status st = ladon_port_send(d->up, t);
   if (src) ladon__dma_commit(src->dma, t_end, st == LADON_OK);
   if (st == LADON_OK) {
-    ladon_counter_add(d->c_tx, 1);
+    ladon__counter_add(d->c_tx, 1);
   } else {
-    ladon_counter_add(d->c_tx_rejected, 1);
+    ladon__counter_add(d->c_tx_rejected, 1);
     ladon_tlp_free(t);
   }
   if (d->cq_len || d->act_head) arm_at(d, t_end);
@@ -197,17 +199,17 @@ void ladon__sriov_deliver(void *owner, ladon_port *port, ladon_tlp *t) {
     if (f)
       ladon__dma_complete(f->dma, t);
     else
-      ladon_counter_add(d->c_cpl_unclaimed, 1);
+      ladon__counter_add(d->c_cpl_unclaimed, 1);
     break;
   }
   case LADON_TLP_MSG:
   case LADON_TLP_MSGD:
-    ladon_counter_add(d->c_msgs, 1);
+    ladon__counter_add(d->c_msgs, 1);
     break;
   default:
     /* I/O, locked reads, AtomicOps, DMWr: not supported by this endpoint;
     ** non-posted ones complete with UR, posted ones are dropped (§2.3.1). */
-    ladon_counter_add(d->c_other_ur, 1);
+    ladon__counter_add(d->c_other_ur, 1);
     if (ladon_tlp_is_non_posted((ladon_tlp_type)t->type)) {
       uint16_t cpl_id = (uint16_t)(d->bus << 8);
       ladon__sriov_send_cpl(d, ladon__sriov_cpl_new(t, cpl_id, LADON_TLP_CPL_UR, 4, 0, 0));

@@ -11,6 +11,8 @@
 #include "models/switch_int.h"
 #include "pcie/link_int.h"
 #include "pcie/ordering_int.h"
+#include "sim/sim_int.h"
+#include "sim/stats_int.h"
 
 #define MSG_ASSERT_INTA 0x20u
 #define MSG_DEASSERT_INTA 0x24u
@@ -33,7 +35,7 @@ static ladon__sw_fifo *voq(ladon__sw_port *in, unsigned egress, unsigned c) {
 
 static void count(ladon_counter *st, uint64_t *field, uint64_t n) {
   *field += n;
-  if (st) ladon_counter_add(st, n);
+  if (st) ladon__counter_add(st, n);
 }
 
 /* ---- entries ------------------------------------------------------------- */
@@ -131,7 +133,7 @@ static void egress_event(ladon_sim *sim, void *ctx, uint64_t arg);
 /* Makes sure egress `pe` decides again no later than the first clock edge
 ** at or after `t` (and not before it may send its next TLP). */
 static void kick(ladon__switch *sw, ladon__sw_port *pe, ladon_time_ps t) {
-  ladon_time_ps now = ladon_sim_now(sw->sim);
+  ladon_time_ps now = ladon__sim_now(sw->sim);
   if (t < now) t = now;
   if (t < pe->next_free_ps) t = pe->next_free_ps;
   t = ladon_clock_edge_at_or_after(t, sw->cfg.clock_period_ps, 0);
@@ -222,8 +224,8 @@ static void depart(ladon__switch *sw, ladon__sw_port *pe, ladon__sw_port *in,
     count(pe->st.malformed, &pe->c.malformed, 1);
     ladon_tlp_free(t);
   }
-  if (pe->st.egress_wait_ps) ladon_hist_add(pe->st.egress_wait_ps, now - e->t_ready_ps);
-  if (pe->st.transit_ps) ladon_hist_add(pe->st.transit_ps, now - e->t_arrive_ps);
+  if (pe->st.egress_wait_ps) ladon__hist_add(pe->st.egress_wait_ps, now - e->t_ready_ps);
+  if (pe->st.transit_ps) ladon__hist_add(pe->st.transit_ps, now - e->t_arrive_ps);
   release(in, e);
   in->held--;
   in->c.held = in->held;
@@ -251,7 +253,7 @@ static void reschedule(ladon__switch *sw, ladon__sw_port *pe, ladon_time_ps now)
 static void egress_event(ladon_sim *sim, void *ctx, uint64_t arg) {
   ladon__sw_port *pe = ctx;
   ladon__switch *sw = pe->sw;
-  ladon_time_ps now = ladon_sim_now(sim);
+  ladon_time_ps now = ladon__sim_now(sim);
   unsigned in, c;
   (void)arg;
   pe->ev = 0;
@@ -266,7 +268,7 @@ static void egress_event(ladon_sim *sim, void *ctx, uint64_t arg) {
 void ladon__sw_tx_ready(void *owner, ladon_port *port) {
   ladon__sw_port *pe = owner;
   (void)port;
-  if (pe->pending_in) kick(pe->sw, pe, ladon_sim_now(pe->sw->sim));
+  if (pe->pending_in) kick(pe->sw, pe, ladon__sim_now(pe->sw->sim));
 }
 
 /* ---- ingress --------------------------------------------------------------- */
@@ -410,7 +412,7 @@ static void gather(ladon__switch *sw, ladon__sw_port *in, ladon_tlp *t,
 void ladon__sw_deliver(void *owner, ladon_port *port, ladon_tlp *t) {
   ladon__sw_port *in = owner;
   ladon__switch *sw = in->sw;
-  ladon_time_ps now = ladon_sim_now(sw->sim);
+  ladon_time_ps now = ladon__sim_now(sw->sim);
   ladon__sw_route r;
   arrival a;
   (void)port;
@@ -460,7 +462,7 @@ void ladon__sw_deliver(void *owner, ladon_port *port, ladon_tlp *t) {
       consume_tlp(in, t);
       break;
   }
-  if (in->st.ingress_occupancy) ladon_hist_add(in->st.ingress_occupancy, in->held);
+  if (in->st.ingress_occupancy) ladon__hist_add(in->st.ingress_occupancy, in->held);
 }
 
 void ladon__sw_xbar_free(ladon__switch *sw) {

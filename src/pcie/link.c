@@ -9,6 +9,7 @@
 #include "ladon/tlp_pool.h"
 #include "pcie/link_int.h"
 #include "sim/error_int.h"
+#include "sim/sim_int.h"
 
 /* ---- timers -------------------------------------------------------------- */
 
@@ -26,7 +27,7 @@ bool ladon__timer_fired(ladon_sim *sim, ladon__timer *t, ladon_event_fn fn,
                         void *ctx, uint64_t arg) {
   t->ev = 0;
   if (!t->on) return false;
-  if (ladon_sim_now(sim) < t->deadline) {
+  if (ladon__sim_now(sim) < t->deadline) {
     t->ev_time = t->deadline;
     t->ev = ladon_sim_schedule_at(sim, t->deadline, LADON_PRIO_DEFAULT, fn,
                                   ctx, arg);
@@ -145,7 +146,7 @@ ladon_status ladon_port_send(ladon_port *port, ladon_tlp *tlp) {
   }
   d->next_stamp++;
   if (q->len == q->cap) d->q_was_full[vc][c] = true; /* tx_ready when room */
-  if (d->st_qdepth[c]) ladon_hist_add(d->st_qdepth[c], q->len);
+  if (d->st_qdepth[c]) ladon__hist_add(d->st_qdepth[c], q->len);
   ladon__kick(d);
   return LADON_OK;
 }
@@ -211,7 +212,7 @@ void ladon__kick(ladon__dir *d) {
   ladon_link *l = d->link;
   ladon_time_ps t;
   if (d->tx_ev_on || l->freeing) return;
-  t = ladon_sim_now(l->sim);
+  t = ladon__sim_now(l->sim);
   if (!l->flit) {
     ladon_time_ps nd = ladon__phy_next_decision_ps(&d->phy, &d->ptx);
     if (nd > t) t = nd;
@@ -228,7 +229,7 @@ void ladon__retrain(ladon_link *l) {
   /* REPLAY_NUM rolled over: the Physical Layer retrains the Link (LTSSM
   ** Recovery, §3.6.2.1, §4.2.7).  Both directions stop for `retrain_ps`;
   ** REPLAY_TIMER does not advance meanwhile. */
-  ladon_time_ps now = ladon_sim_now(l->sim);
+  ladon_time_ps now = ladon__sim_now(l->sim);
   ladon_time_ps until = now + l->cfg.retrain_ps;
   unsigned i;
   if (until <= l->retrain_until) return;
@@ -383,7 +384,7 @@ static bool dir_init(ladon_link *l, unsigned idx, ladon_error *err) {
   ladon__dir *d = &l->dir[idx];
   ladon_port *tx = l->port[idx == LADON_LINK_DOWN ? 0 : 1];
   ladon_port *rx = l->port[idx == LADON_LINK_DOWN ? 1 : 0];
-  ladon_time_ps now = ladon_sim_now(l->sim);
+  ladon_time_ps now = ladon__sim_now(l->sim);
   unsigned v, c, t;
   const uint32_t adv[LADON__FC_TYPES] = {
       rx->cfg.rx_ph_credits,  rx->cfg.rx_pd_credits,
@@ -590,7 +591,7 @@ ladon_status ladon_link_counters_get(const ladon_link *link, unsigned dir,
   d = &link->dir[dir];
   *out = d->c;
   /* Stalls still going on count up to now. */
-  now = ladon_sim_now(link->sim);
+  now = ladon__sim_now(link->sim);
   for (t = 0; t < LADON__FC_TYPES; t++)
     if (d->stall_since[t] != LADON_TIME_NEVER && now > d->stall_since[t])
       out->credit_stall_ps[t] += now - d->stall_since[t];

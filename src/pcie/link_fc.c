@@ -16,6 +16,7 @@
 ** value it already has change nothing, and idle links stay event-free).
 */
 #include "pcie/link_int.h"
+#include "sim/sim_int.h"
 
 #define FC_REFRESH_PS LADON_US(30)
 
@@ -52,7 +53,7 @@ static void arm_fcu(ladon__dir *r, unsigned vc, unsigned cls,
 /* The receiver `r` owes an UpdateFC for (vc, cls) now. */
 static void owe_update(ladon__dir *r, unsigned vc, unsigned cls) {
   ladon_link *l = r->link;
-  ladon_time_ps now = ladon_sim_now(l->sim);
+  ladon_time_ps now = ladon__sim_now(l->sim);
   r->fcu_deadline[vc][cls] = LADON_TIME_NEVER;
   if (l->flit) {
     uint32_t a, b;
@@ -82,7 +83,7 @@ static bool peer_stale(const ladon__dir *r, unsigned vc, unsigned cls) {
 
 void ladon__fcu_timer_event(ladon_sim *sim, void *ctx, uint64_t arg) {
   ladon__dir *r = ctx;
-  ladon_time_ps now = ladon_sim_now(sim), next = LADON_TIME_NEVER;
+  ladon_time_ps now = ladon__sim_now(sim), next = LADON_TIME_NEVER;
   unsigned v, c;
   if (!ladon__timer_fired(sim, &r->fcu, ladon__fcu_timer_event, ctx, arg))
     return;
@@ -128,7 +129,7 @@ void ladon__fc_freed(ladon__dir *r, unsigned vc, unsigned cls, uint32_t hdr,
   if (required)
     owe_update(r, vc, cls);
   else
-    arm_fcu(r, vc, cls, ladon_sim_now(l->sim) + l->fcu_latency_ps);
+    arm_fcu(r, vc, cls, ladon__sim_now(l->sim) + l->fcu_latency_ps);
 }
 
 bool ladon__fc_dllp_next(ladon__dir *d, uint32_t *a, uint32_t *b) {
@@ -163,7 +164,7 @@ bool ladon__fc_dllp_next(ladon__dir *d, uint32_t *a, uint32_t *b) {
     d->fcu_rr = (v + 1) % l->vcs;
     ladon__fc_update_fields(r, v, c, a, b);
     if (l->cfg.ber > 0)
-      arm_fcu(r, v, c, ladon_sim_now(l->sim) + FC_REFRESH_PS);
+      arm_fcu(r, v, c, ladon__sim_now(l->sim) + FC_REFRESH_PS);
     return true;
   }
   return false;

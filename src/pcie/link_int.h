@@ -28,6 +28,7 @@
 #include "pcie/fc_int.h"
 #include "pcie/ordering_int.h"
 #include "pcie/phy_int.h"
+#include "sim/stats_int.h"
 
 #define LADON__MAX_VCS 8
 
@@ -299,6 +300,9 @@ void ladon__observe_delivered(ladon__dir *d, const ladon_tlp *tlp);
 
 /* ---- link_stats.c ---- */
 void ladon__stats_register(struct ladon_link *l);
-void ladon__stat_add(ladon_counter *c, uint64_t *field, uint64_t n);
+static inline void ladon__stat_add(ladon_counter *c, uint64_t *field, uint64_t n) {
+  *field += n;
+  if (c) ladon__counter_add(c, n);
+}
 
 #endif

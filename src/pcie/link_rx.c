@@ -4,6 +4,7 @@
 ** (§3.6.2.2).
 */
 #include "pcie/link_int.h"
+#include "sim/sim_int.h"
 
 /* The retry entry of sequence number `seq` in the transmitter of `d`. */
 static ladon__retry *retry_of(ladon__dir *d, uint16_t seq) {
@@ -30,7 +31,7 @@ void ladon__ack_timer_event(ladon_sim *sim, void *ctx, uint64_t arg) {
   ** it. */
   d->rev->ack_owed = true;
   ladon__kick(d->rev);
-  ladon__timer_set(sim, &d->ack, ladon_sim_now(sim) + d->link->ack_limit_ps,
+  ladon__timer_set(sim, &d->ack, ladon__sim_now(sim) + d->link->ack_limit_ps,
                    ladon__ack_timer_event, d, 0);
 }
 
@@ -130,7 +131,7 @@ static void ack_nak(ladon__dir *t, bool nak, uint16_t n, ladon_time_ps now) {
 
 void ladon__dllp_received(ladon__dir *d, uint32_t a, uint32_t b) {
   unsigned type = a & 0xfu;
-  ladon_time_ps now = ladon_sim_now(d->link->sim);
+  ladon_time_ps now = ladon__sim_now(d->link->sim);
   /* The DLLP travelled on `d`; it concerns the transmitter of the reverse
   ** direction, which sits at d's receiving port. */
   switch (type) {
@@ -148,7 +149,7 @@ void ladon__dllp_received(ladon__dir *d, uint32_t a, uint32_t b) {
 void ladon__rx_event(ladon_sim *sim, void *ctx, uint64_t arg) {
   ladon__dir *d = ctx;
   ladon__wfifo *f = arg ? &d->dlp : &d->wire;
-  ladon_time_ps now = ladon_sim_now(sim);
+  ladon_time_ps now = ladon__sim_now(sim);
   f->ev = 0;
   while (f->len && f->w[f->head].arrive_ps <= now) {
     ladon__wire w = f->w[f->head];

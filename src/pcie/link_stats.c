@@ -6,11 +6,6 @@
 
 #include "pcie/link_int.h"
 
-void ladon__stat_add(ladon_counter *c, uint64_t *field, uint64_t n) {
-  *field += n;
-  if (c) ladon_counter_add(c, n);
-}
-
 static ladon_counter *reg(ladon_stats *s, const char *link, const char *dir,
                           const char *stat, const char *unit,
                           const char *desc) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "pcie/link_int.h"
+#include "sim/sim_int.h"
 
 /* ---- bit errors ------------------------------------------------------------ */
 
@@ -248,7 +249,7 @@ static void notify_tx_ready(ladon__dir *d) {
 void ladon__tx_event(ladon_sim *sim, void *ctx, uint64_t arg) {
   ladon__dir *d = ctx;
   ladon_link *l = d->link;
-  ladon_time_ps now = ladon_sim_now(sim);
+  ladon_time_ps now = ladon__sim_now(sim);
   uint32_t a, b;
   unsigned vc, cls;
   (void)arg;

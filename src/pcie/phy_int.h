@@ -124,6 +124,12 @@ static inline ladon_time_ps ladon__phy_bits_to_ps(const ladon__phy_cfg *c,
 ** `ps` picoseconds after the epoch (the inverse of the above). */
 static inline uint64_t ladon__phy_ps_to_bits_ceil(const ladon__phy_cfg *c,
                                                   ladon_time_ps ps) {
+  /* Times below 2^(63 - shift) ps (days of simulated time) divide in 64
+  ** bits; the 128-bit division is a library call. */
+  if (ps < (UINT64_C(1) << (63 - c->ps_shift))) {
+    uint64_t n = ps << c->ps_shift;
+    return (n + c->ps_mul - 1) / c->ps_mul;
+  }
   ladon__phy_u128 n = (ladon__phy_u128)ps << c->ps_shift;
   return (uint64_t)((n + c->ps_mul - 1) / c->ps_mul);
 }

@@ -62,37 +62,27 @@ ladon_tlp_type ladon_tlp_type_from_name(const char *name) {
   return LADON_TLP_NONE;
 }
 
+/* The exported functions below may not call each other inline (a shared
+** library's exported symbols can be interposed), and the datapath calls
+** them for every TLP at every hop: they share these inline bodies. */
+
 /* PCIe Base 6.0 §2.6.1: MWr and messages use Posted credits; completions
 ** Completion credits; every other request (reads, I/O and configuration
 ** writes, AtomicOps, DMWr) Non-Posted credits. */
-ladon_tlp_class ladon_tlp_type_class(ladon_tlp_type type) {
-  unsigned t = (unsigned)type;
+static inline ladon_tlp_class class_of(unsigned t) {
   if (!type_valid(t)) return LADON_TLP_CLASS_NONE;
   if (t == LADON_TLP_MWR || ladon__tlp_is_msg(t)) return LADON_TLP_CLASS_P;
   if (ladon__tlp_is_cpl(t)) return LADON_TLP_CLASS_CPL;
   return LADON_TLP_CLASS_NP;
 }
 
-bool ladon_tlp_is_posted(ladon_tlp_type type) {
-  return ladon_tlp_type_class(type) == LADON_TLP_CLASS_P;
-}
-
-bool ladon_tlp_is_non_posted(ladon_tlp_type type) {
-  return ladon_tlp_type_class(type) == LADON_TLP_CLASS_NP;
-}
-
-bool ladon_tlp_is_completion(ladon_tlp_type type) {
-  return ladon_tlp_type_class(type) == LADON_TLP_CLASS_CPL;
-}
-
-bool ladon_tlp_type_has_data(ladon_tlp_type type) {
-  unsigned t = (unsigned)type;
+static inline bool has_data(unsigned t) {
   return type_valid(t) && (ladon__tlp_encodings[t].fmt & 0x2) != 0;
 }
 
 /* §2.2.4.1: memory requests pick 3 or 4 DW by address; messages are always
 ** 4 DW (Table 2-3 Fmt x01b); I/O, Cfg and completions always 3 DW. */
-unsigned ladon_tlp_header_dw(const ladon_tlp *tlp) {
+static inline unsigned header_dw(const ladon_tlp *tlp) {
   if (tlp == NULL || !type_valid(tlp->type)) return 0;
   if (ladon__tlp_is_msg(tlp->type)) return 4;
   if (ladon__tlp_is_mem_space(tlp->type))
@@ -100,18 +90,45 @@ unsigned ladon_tlp_header_dw(const ladon_tlp *tlp) {
   return 3;
 }
 
-unsigned ladon_tlp_prefix_dw(const ladon_tlp *tlp) {
+static inline unsigned prefix_dw(const ladon_tlp *tlp) {
   return (tlp != NULL && (tlp->flags & LADON_TLP_F_PASID)) ? 1 : 0;
 }
 
-uint32_t ladon_tlp_payload_bytes(const ladon_tlp *tlp) {
-  if (tlp == NULL || !ladon_tlp_type_has_data((ladon_tlp_type)tlp->type))
-    return 0;
+static inline uint32_t payload_bytes(const ladon_tlp *tlp) {
+  if (tlp == NULL || !has_data(tlp->type)) return 0;
   return (uint32_t)tlp->length_dw * 4u;
 }
 
+ladon_tlp_class ladon_tlp_type_class(ladon_tlp_type type) {
+  return class_of((unsigned)type);
+}
+
+bool ladon_tlp_is_posted(ladon_tlp_type type) {
+  return class_of((unsigned)type) == LADON_TLP_CLASS_P;
+}
+
+bool ladon_tlp_is_non_posted(ladon_tlp_type type) {
+  return class_of((unsigned)type) == LADON_TLP_CLASS_NP;
+}
+
+bool ladon_tlp_is_completion(ladon_tlp_type type) {
+  return class_of((unsigned)type) == LADON_TLP_CLASS_CPL;
+}
+
+bool ladon_tlp_type_has_data(ladon_tlp_type type) {
+  return has_data((unsigned)type);
+}
+
+unsigned ladon_tlp_header_dw(const ladon_tlp *tlp) { return header_dw(tlp); }
+
+unsigned ladon_tlp_prefix_dw(const ladon_tlp *tlp) { return prefix_dw(tlp); }
+
+uint32_t ladon_tlp_payload_bytes(const ladon_tlp *tlp) {
+  return payload_bytes(tlp);
+}
+
 uint32_t ladon_tlp_data_credits(const ladon_tlp *tlp) {
-  uint32_t dw = ladon_tlp_payload_bytes(tlp) / 4u;
+  uint32_t dw = payload_bytes(tlp) / 4u;
   return (dw + 3u) / 4u; /* one data credit = 4 DW (§2.6.1) */
 }
 
@@ -135,8 +152,8 @@ uint32_t ladon_tlp_request_bytes(const ladon_tlp *tlp) {
 uint32_t ladon_tlp_wire_bytes(const ladon_tlp *tlp, unsigned gen, bool flit) {
   if (tlp == NULL || !type_valid(tlp->type)) return 0;
   if (flit || gen < 1 || gen > 5) return 0; /* flit mode: the link's model */
-  uint32_t tlp_bytes = 4u * (ladon_tlp_prefix_dw(tlp) + ladon_tlp_header_dw(tlp)) +
-                       ladon_tlp_payload_bytes(tlp) +
+  uint32_t tlp_bytes = 4u * (prefix_dw(tlp) + header_dw(tlp)) +
+                       payload_bytes(tlp) +
                        ((tlp->flags & LADON_TLP_F_TD) ? 4u : 0u);
   /* Gen1/2: STP symbol (1) + reserved/sequence number (2) + LCRC (4) + END
   ** symbol (1).  Gen3-5: the 4-symbol STP Token carries the sequence number,

@@ -22,6 +22,12 @@ struct ladon_counter {
   uint64_t value;
 };
 
+/* ladon_counter_add() for the library's own per-TLP paths: inline, where
+** the exported function would be a call. */
+static inline void ladon__counter_add(ladon_counter *c, uint64_t n) {
+  c->value += n;
+}
+
 struct ladon_accum {
   struct ladon_stat base;
   uint64_t count;
@@ -63,6 +69,23 @@ static inline size_t ladon__hist_index(uint64_t v) {
   int shift = e - LADON_HIST_SUB_BITS;
   return (size_t)(shift + 1) * LADON__HIST_SUB +
          (size_t)((v >> shift) - LADON__HIST_SUB);
+}
+
+/* ladon_hist_add() for the library's own per-TLP paths: inline while the
+** sample's bucket exists, the exported function (which grows the buckets)
+** otherwise; the same result either way. */
+static inline void ladon__hist_add(ladon_hist *h, uint64_t v) {
+  size_t idx = ladon__hist_index(v);
+  if (idx >= h->nbuckets) {
+    ladon_hist_add(h, v);
+    return;
+  }
+  h->count++;
+  if (v < h->min) h->min = v;
+  if (v > h->max) h->max = v;
+  h->sum_lo += v;
+  h->sum_hi += h->sum_lo < v; /* carry */
+  h->buckets[idx]++;
 }
 
 /* Smallest value and width of bucket `idx`. */
