@@ -17,10 +17,12 @@
 #include <string.h>
 
 #include "models/host_int.h"
+#include "sim/sim_int.h"
+#include "sim/stats_int.h"
 
 static void dma_write(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp,
                       uint64_t dram) {
-  ladon_time_ps now = ladon_sim_now(h->sim);
+  ladon_time_ps now = ladon__sim_now(h->sim);
   uint32_t dws = tlp->length_dw ? tlp->length_dw : 1024u;
   uint32_t n = ladon_tlp_request_bytes(tlp);
   ladon_time_ps done;
@@ -47,22 +49,22 @@ static void dma_write(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp,
   ** is what a reader waits for, not what holds the write buffer. */
   done = ladon__memory_access(h->mem, now, dram, dws * 4u) -
          ladon__memory_config_of(h->mem)->latency_ps;
-  ladon_counter_add(h->st.dma_writes, 1);
-  ladon_counter_add(h->st.dma_write_bytes, n);
+  ladon__counter_add(h->st.dma_writes, 1);
+  ladon__counter_add(h->st.dma_write_bytes, n);
   ladon__host_defer_at(h, done, LADON__ACT_WDONE, tlp, rp->index);
 }
 
 static void dma_read(ladon__host *h, ladon__host_rp *rp, ladon_tlp *req,
                      uint64_t dram) {
-  ladon_time_ps now = ladon_sim_now(h->sim);
+  ladon_time_ps now = ladon__sim_now(h->sim);
   ladon__cpl_piece pc[LADON__CPL_MAX_PIECES];
   unsigned n = ladon__cpl_split(req, h->rcb_bytes, rp->mps_bytes, h->cpl_split,
                                 pc);
   ladon_time_ps prev = now;
   uint64_t base = req->addr & ~(uint64_t)3;
   bool credited = false;
-  ladon_counter_add(h->st.dma_reads, 1);
-  ladon_counter_add(h->st.dma_read_bytes, ladon_tlp_request_bytes(req));
+  ladon__counter_add(h->st.dma_reads, 1);
+  ladon__counter_add(h->st.dma_read_bytes, ladon_tlp_request_bytes(req));
   for (unsigned i = 0; i < n; i++) {
     uint32_t bytes = pc[i].length_dw * 4u;
     uint64_t d = dram + (pc[i].addr - base);
@@ -85,7 +87,7 @@ static void dma_read(ladon__host *h, ladon__host_rp *rp, ladon_tlp *req,
     c->t_issue_ps = req->t_issue_ps;
     if (h->functional)
       ladon__memory_read(h->mem, d, ladon_tlp_payload(c), bytes);
-    ladon_counter_add(h->st.completions, 1);
+    ladon__counter_add(h->st.completions, 1);
     /* Completions of one request leave in address order (§2.3.1.1). */
     ready = ladon__host_edge(h, ready);
     if (ready < prev) ready = prev;
@@ -109,6 +111,11 @@ void ladon__host_dma(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp) {
   uint64_t dram = 0;
   /* DRAM offset of the request's first DW, whatever its byte enables. */
   ladon__host_hpa_to_dram(h, tlp->addr, len ? len : 1, &dram);
+  ladon__host_dma_at(h, rp, tlp, dram);
+}
+
+void ladon__host_dma_at(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp,
+                        uint64_t dram) {
   if (tlp->type == LADON_TLP_MWR)
     dma_write(h, rp, tlp, dram);
   else

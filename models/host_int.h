@@ -217,9 +217,12 @@ struct ladon__host {
   ladon__host_np *wait_head, *wait_tail; /* waiting for a tag */
   bool cpu_kick_pending;
   uint16_t tag_gen[LADON__HOST_TAGS];
-  /* deferred actions: a binary heap on (at, seq) */
+  /* deferred actions: two binary heaps on (at, seq), actions due soon in
+  ** dq, those deferred far ahead (request timeouts) in fq (host_event.c) */
   ladon__host_defer *dq;
   size_t n_dq, cap_dq;
+  ladon__host_defer *fq;
+  size_t n_fq, cap_fq;
   uint64_t dq_seq;
   ladon_event_id dq_ev;
   ladon_time_ps dq_ev_at;
@@ -289,6 +292,10 @@ ladon_tlp *ladon__host_make_cpl(const ladon_tlp *req, uint8_t status,
 /* host_dma.c: a memory request from root port `rp` whose address is
 ** already translated (host physical); runs at the current time. */
 void ladon__host_dma(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp);
+/* The same, for a request whose first DW is at DRAM offset `dram` (what
+** ladon__host_hpa_to_dram() gave for its address). */
+void ladon__host_dma_at(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp,
+                        uint64_t dram);
 
 /* host_cfg.c */
 ladon_status ladon__host_cfg_build(ladon__host *h, ladon_error *err);

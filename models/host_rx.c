@@ -138,14 +138,15 @@ static void mem_request(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp) {
     return;
   }
   /* §6.12.1.1 ACS Source Validation: the requester must be below. */
-  if ((ladon__cfg_acs_ctrl(rp->cfg) & PCI_ACS_SV) &&
+  const uint16_t acs = ladon__cfg_acs_ctrl(rp->cfg);
+  if ((acs & PCI_ACS_SV) &&
       !rid_below(rp, tlp->req_id)) {
     ladon_counter_add(h->st.acs_violations, 1);
     reject(h, rp, tlp, LADON_TLP_CPL_UR, rp->rid);
     return;
   }
   /* §6.12.1.1 ACS Translation Blocking: AT other than 00b is blocked. */
-  if ((ladon__cfg_acs_ctrl(rp->cfg) & PCI_ACS_TB) && tlp->at != 0) {
+  if ((acs & PCI_ACS_TB) && tlp->at != 0) {
     ladon_counter_add(h->st.acs_violations, 1);
     reject(h, rp, tlp, LADON_TLP_CPL_UR, rp->rid);
     return;
@@ -209,8 +210,9 @@ void ladon__host_continue(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp,
     ladon_tlp_free(tlp);
     return;
   }
-  if (ladon__host_hpa_to_dram(h, tlp->addr, len ? len : 1, NULL)) {
-    ladon__host_dma(h, rp, tlp);
+  uint64_t dram;
+  if (ladon__host_hpa_to_dram(h, tlp->addr, len ? len : 1, &dram)) {
+    ladon__host_dma_at(h, rp, tlp, dram);
     return;
   }
   to = ladon__host_route_addr(h, tlp->addr, len ? len : 1);
