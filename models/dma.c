@@ -9,6 +9,8 @@
 #include "ladon/tlp_pool.h"
 #include "models/dma.h"
 #include "sim/error_int.h"
+#include "sim/sim_int.h"
+#include "sim/stats_int.h"
 
 typedef struct xfer {
   struct xfer *qnext;           /* read or write queue, while not fully issued */
@@ -56,6 +58,7 @@ struct ladon__dma {
   queue rq, wq;
   bool last_was_write;          /* round-robin between the two queues */
   xfer *all;                    /* live transfers */
+  xfer *spare;                  /* finished transfers kept for reuse (qnext) */
   uint32_t pending;             /* transfers not finished */
   /* The TLP between issue and commit. */
   xfer *cur;
@@ -174,13 +177,15 @@ static void finish(ladon__dma *d, xfer *x) {
   r.tlps = x->tlps;
   r.t_submit_ps = x->t_submit;
   r.t_first_ps = x->t_first;
-  r.t_done_ps = ladon_sim_now(d->sim);
+  r.t_done_ps = ladon__sim_now(d->sim);
   r.status = x->status;
   ladon__dma_done_fn fn = x->x.done;
   void *ctx = x->x.ctx;
   unlink_xfer(d, x);
   free(x->wdata);
-  free(x);
+  /* Kept for the next submit: a DMA stream allocates nothing per transfer. */
+  x->qnext = d->spare;
+  d->spare = x;
   d->pending--;
   if (fn) fn(ctx, &r);
 }
@@ -253,11 +258,11 @@ static void tmo_ev(ladon_sim *sim, void *ctx, uint64_t arg) {
   (void)arg;
   ladon__dma *d = ctx;
   d->tmo_ev = 0;
-  ladon_time_ps now = ladon_sim_now(sim);
+  ladon_time_ps now = ladon__sim_now(sim);
   while (d->old_head >= 0 && d->reqs[d->old_head].deadline <= now) {
     int32_t s = d->old_head;
     xfer *x = d->reqs[s].x;
-    ladon_counter_add(d->c_tmo, 1);
+    ladon__counter_add(d->c_tmo, 1);
     fail(d, x, LADON__DMA_TIMEOUT);
     release(d, s);
     maybe_finish_read(d, x);
@@ -335,6 +340,11 @@ void ladon__dma_free(ladon__dma *d) {
     free(x->wdata);
     free(x);
   }
+  while (d->spare) {
+    xfer *x = d->spare;
+    d->spare = x->qnext;
+    free(x);
+  }
   free(d->reqs);
   free(d->ring);
   free(d);
@@ -365,20 +375,26 @@ ladon_status ladon__dma_submit(ladon__dma *d, const ladon__dma_xfer *in, ladon_e
     return ladon__error_set(err, LADON_EINVAL, NULL, 0, 0,
                             "DMA submit: %u bytes at 0x%llx is not a valid transfer", in->bytes,
                             (unsigned long long)in->addr);
-  xfer *x = calloc(1, sizeof *x);
-  if (!x) return ladon__error_set(err, LADON_ENOMEM, NULL, 0, 0, "out of memory");
+  xfer *x = d->spare;
+  if (x) {
+    d->spare = x->qnext;
+    memset(x, 0, sizeof *x);
+  } else if (!(x = calloc(1, sizeof *x))) {
+    return ladon__error_set(err, LADON_ENOMEM, NULL, 0, 0, "out of memory");
+  }
   x->dma = d;
   x->x = *in;
   if (in->op == LADON__DMA_WRITE && in->write_data && (d->cfg.payloads || in->msi)) {
     x->wdata = malloc(in->bytes);
     if (!x->wdata) {
-      free(x);
+      x->qnext = d->spare;
+      d->spare = x;
       return ladon__error_set(err, LADON_ENOMEM, NULL, 0, 0, "out of memory");
     }
     memcpy(x->wdata, in->write_data, in->bytes);
   }
   x->x.write_data = NULL;
-  x->t_submit = ladon_sim_now(d->sim);
+  x->t_submit = ladon__sim_now(d->sim);
   x->next = d->all;
   if (d->all) d->all->prev = x;
   d->all = x;
@@ -422,16 +438,16 @@ ladon_tlp *ladon__dma_issue(ladon__dma *d) {
   t->type = (uint8_t)(write ? LADON_TLP_MWR : LADON_TLP_MRD);
   t->req_id = d->set.rid;
   t->flow = x->x.flow;
-  t->t_issue_ps = ladon_sim_now(d->sim);
+  t->t_issue_ps = ladon__sim_now(d->sim);
   ladon_tlp_set_range(t, addr, n, NULL); /* 3 DW header below 4 GiB, §2.2.4.1 */
   if (data && x->wdata) memcpy(ladon_tlp_payload(t) + (addr & 3u), x->wdata + x->issued, n);
   d->cur = x;
   d->cur_bytes = n;
   d->cur_slot = -1;
   if (write) {
-    ladon_counter_add(d->c_writes, 1);
-    ladon_counter_add(d->c_wbytes, n);
-    if (x->x.msi) ladon_counter_add(d->c_msgs, 1);
+    ladon__counter_add(d->c_writes, 1);
+    ladon__counter_add(d->c_wbytes, n);
+    if (x->x.msi) ladon__counter_add(d->c_msgs, 1);
   } else {
     uint16_t tag = tag_pop(d);
     int32_t s = (int32_t)(tag - d->tag_first);
@@ -441,16 +457,16 @@ ladon_tlp *ladon__dma_issue(ladon__dma *d) {
     r->off = x->issued;
     r->bytes = n;
     r->got = 0;
-    r->deadline = ladon_sim_now(d->sim) + d->cfg.cpl_timeout_ps;
+    r->deadline = ladon__sim_now(d->sim) + d->cfg.cpl_timeout_ps;
     old_append(d, s);
     t->tag = tag;
     d->cur_slot = s;
     x->outstanding++;
     if (++d->outstanding > d->max_outstanding) d->max_outstanding = d->outstanding;
-    ladon_counter_add(d->c_reads, 1);
-    ladon_counter_add(d->c_rbytes, n);
+    ladon__counter_add(d->c_reads, 1);
+    ladon__counter_add(d->c_rbytes, n);
   }
-  if (x->tlps++ == 0) x->t_first = ladon_sim_now(d->sim);
+  if (x->tlps++ == 0) x->t_first = ladon__sim_now(d->sim);
   x->issued += n;
   if (x->issued == x->x.bytes) {
     q->head = x->qnext;
@@ -477,7 +493,7 @@ void ladon__dma_commit(ladon__dma *d, ladon_time_ps t_end_ps, bool sent) {
   }
   if (!sent) fail(d, x, LADON__DMA_TXFAIL);
   if (x->issued == x->x.bytes && !x->queued && !x->ev) {
-    ladon_time_ps now = ladon_sim_now(d->sim);
+    ladon_time_ps now = ladon__sim_now(d->sim);
     x->ev = ladon_sim_schedule_at(d->sim, t_end_ps > now ? t_end_ps : now, LADON_PRIO_DEFAULT,
                                   write_done_ev, x, 0);
   }
@@ -494,18 +510,18 @@ static void end_bad(ladon__dma *d, int32_t s, ladon__dma_status st) {
 void ladon__dma_complete(ladon__dma *d, const ladon_tlp *c) {
   uint32_t idx = (uint32_t)c->tag - d->tag_first;
   if (c->tag < d->tag_first || idx >= d->limit || !d->reqs[idx].x) {
-    ladon_counter_add(d->c_unexpected, 1); /* §2.3.2 Unexpected Completion */
+    ladon__counter_add(d->c_unexpected, 1); /* §2.3.2 Unexpected Completion */
     return;
   }
   int32_t s = (int32_t)idx;
   req *r = &d->reqs[s];
   if (c->status == LADON_TLP_CPL_UR) {
-    ladon_counter_add(d->c_ur, 1);
+    ladon__counter_add(d->c_ur, 1);
     end_bad(d, s, LADON__DMA_UR);
     return;
   }
   if (c->status == LADON_TLP_CPL_CA) {
-    ladon_counter_add(d->c_ca, 1);
+    ladon__counter_add(d->c_ca, 1);
     end_bad(d, s, LADON__DMA_CA);
     return;
   }
@@ -529,7 +545,7 @@ void ladon__dma_complete(ladon__dma *d, const ladon_tlp *c) {
     }
   }
   if (!ok) {
-    ladon_counter_add(d->c_malformed, 1);
+    ladon__counter_add(d->c_malformed, 1);
     end_bad(d, s, LADON__DMA_MALFORMED);
     return;
   }
