@@ -207,11 +207,24 @@ void ladon__ck_judge(ladon_check *c, ck_reach *r, bool crossed) {
   char why[300];
   why[0] = '\0';
   r->verdict = LADON_CHECK_ALLOWED;
+  const char *owner = q->vm >= 0 ? tp->vms[q->vm].name : tp->comps[q->host].name;
   if (t->kind == CK_T_STOP) {
     r->verdict = LADON_CHECK_STOPPED;
+    /* Liveness: a function given to a VM must reach all of the VM's memory
+    ** at the VM's guest physical addresses (DMA of the guest's driver, design
+    ** A: IOVA = GPA); a table that stops it is mis-programmed. */
+    if (q->kind == CK_REQ_FN && q->vm >= 0 && q->as_rid == q->rid && !r->probe_set &&
+        r->lo < tp->vms[q->vm].memory_bytes && ladon__host_iommu(c->f->inst[q->host]) &&
+        !(r->lo >= LADON__HOST_MSI_BASE && r->hi <= LADON__HOST_MSI_LAST)) {
+      snprintf(why, sizeof why, "a function of %s cannot %s %s's own memory (guest DMA fails)",
+               tp->vms[q->vm].name, r->access == LADON_IMAP_W ? "write" : "read",
+               tp->vms[q->vm].name);
+      r->verdict = LADON_CHECK_VIOLATION;
+      r->why = strdup(why);
+      if (r->why == NULL) c->oom = true;
+    }
     return;
   }
-  const char *owner = q->vm >= 0 ? tp->vms[q->vm].name : tp->comps[q->host].name;
   if (q->kind == CK_REQ_FN) {
     const char *what = q->vm >= 0 ? "a function of" : "a function of host";
     if (t->kind == CK_T_MEM) {

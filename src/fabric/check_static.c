@@ -41,6 +41,8 @@ typedef struct ck_walk {
   bool crossed;   /* went through an NTB */
   unsigned depth;
   unsigned ncuts;
+  bool has_data;  /* an MSI-X entry's write: the data is known */
+  uint32_t data;
   char hops[CK_MAX_HOPS][CK_HOP];
 } ck_walk;
 
@@ -311,6 +313,7 @@ static void sw_arrive(ck_walk *w, uint32_t comp, unsigned in, uint64_t lo, uint6
 /* ---- host --------------------------------------------------------------- */
 
 static void host_irq(ck_walk *w, uint32_t comp, uint64_t lo, uint64_t hi, uint64_t delta);
+static void irq_exact(ck_walk *w, uint32_t comp, uint64_t lo, uint64_t hi, uint64_t delta);
 
 /* A host physical range reached by a request (from root port `from`, or
 ** from a CPU when from < 0). */
@@ -465,38 +468,114 @@ static void host_up(ck_walk *w, uint32_t comp, unsigned rp, uint64_t lo, uint64_
     char iname[96], rs[16];
     snprintf(iname, sizeof iname, "%s.iommu", name);
     ladon__ck_rid(w->rid, rs);
-    const ladon_imap_entry *ctx = ladon_imap_lookup(ladon__iommu_context_map(io), w->rid);
-    if (ctx == NULL) {
-      push(w, "%s context %s: not present", iname, rs);
-      stop(w, a, b, delta, comp, CK_STOP_IOMMU, 0, 0, 0x02);
-      pop(w);
-      continue;
-    }
-    uint32_t dom = (uint32_t)ctx->target;
     unsigned aw = ladon__iommu_config_get(io)->address_width_bits;
     uint64_t top = aw >= 64 ? UINT64_MAX : (UINT64_C(1) << aw) - 1;
-    push(w, "%s context %s -> domain %u", iname, rs, dom);
-    uint64_t b2 = b;
+    /* The address width is checked before the context (iommu.c). */
     if (a > top) {
       push(w, "%s: beyond the %u-bit address width", iname, aw);
       stop(w, a, b, delta, comp, CK_STOP_IOMMU, 0, 0, 0x04);
       pop(w);
+      continue;
+    }
+    uint64_t b2 = b;
+    if (b2 > top) {
+      push(w, "%s: beyond the %u-bit address width", iname, aw);
+      stop(w, top + 1, b, delta, comp, CK_STOP_IOMMU, 0, 0, 0x04);
+      pop(w);
+      b2 = top;
+    }
+    const ladon_imap_entry *ctx = ladon_imap_lookup(ladon__iommu_context_map(io), w->rid);
+    if (ctx == NULL) {
+      push(w, "%s context %s: not present", iname, rs);
+      stop(w, a, b2, delta, comp, CK_STOP_IOMMU, 0, 0, 0x02);
       pop(w);
       continue;
     }
-    if (b2 > top) b2 = top;
+    uint32_t dom = (uint32_t)ctx->target;
+    push(w, "%s context %s -> domain %u", iname, rs, dom);
     iommu_visit v = {w, comp, (int)rp, delta, a, b2, dom, iname};
     const ladon_imap *pt = ladon__iommu_domain_map(io, dom);
     int ended = pt ? ladon_imap_visit(pt, a, b2, iommu_entry, &v) : 0;
     if (!ended && v.next <= b2) iommu_gap(&v, v.next, b2);
-    if (b2 < b) {
-      push(w, "%s: beyond the %u-bit address width", iname, aw);
-      stop(w, b2 + 1, b, delta, comp, CK_STOP_IOMMU, 0, 0, 0x04);
-      pop(w);
-    }
     pop(w);
   }
   cuts_put(w);
+}
+
+/* An MSI-X entry's write: address `lo` and the walk's data, exactly as
+** host_irq.c and iommu.c decode them. */
+static void irq_exact(ck_walk *w, uint32_t comp, uint64_t lo, uint64_t hi, uint64_t delta) {
+  ladon__host *h = w->c->f->inst[comp];
+  const char *name = comp_name(w, comp);
+  ladon__iommu *io = ladon__host_iommu(h);
+  uint64_t a = lo;
+  char rs[16];
+  ladon__ck_rid(w->rid, rs);
+  if (io == NULL) {
+    unsigned mode = (w->data >> 8) & 7u, id = (unsigned)((a >> 12) & 0xffu);
+    unsigned vector = w->data & 0xffu;
+    bool logical = (a >> 2) & 1u;
+    unsigned core = id;
+    if (logical) {
+      core = 8;
+      for (unsigned k = 0; k < 8; k++)
+        if ((id >> k) & 1u) {
+          core = k;
+          break;
+        }
+    }
+    if ((a & 0x10) || (mode != 0 && mode != 1) || vector < 16 || core >= ladon__host_cpus(h)) {
+      push(w, "%s MSI address 0x%llx data 0x%x: not deliverable (remappable without an IOMMU, "
+           "delivery mode, vector or destination)", name, (unsigned long long)a, w->data);
+      stop(w, lo, hi, delta, comp, CK_STOP_MSI, 0, 0, 0);
+      pop(w);
+      return;
+    }
+    push(w, "%s MSI compatibility format: destination %u, vector %u", name, core, vector);
+    ck_target t = {.kind = CK_T_IRQ, .rid = w->rid, .comp = comp, .fn = core, .at = vector};
+    emit(w, lo, hi, delta, &t);
+    pop(w);
+    return;
+  }
+  char iname[96];
+  snprintf(iname, sizeof iname, "%s.iommu", name);
+  if (!(a & 0x10)) {
+    push(w, "%s: compatibility-format interrupt blocked", iname);
+    stop(w, lo, hi, delta, comp, CK_STOP_IR, 0, 0, 0x25);
+    pop(w);
+    return;
+  }
+  uint32_t hd = (uint32_t)(((a >> 5) & 0x7fff) | ((a >> 2) & 1) << 15);
+  if (a & 0x8) hd += w->data & 0xffff;
+  ladon__iommu_irte e;
+  if (!ladon__iommu_irte_get(io, hd, &e)) {
+    push(w, "%s IRTE %u: not present", iname, hd);
+    stop(w, lo, hi, delta, comp, CK_STOP_IR, 0, hd,
+         hd >= ladon__iommu_irte_count(io) && hd > 0xffff ? 0x21 : 0x22);
+    pop(w);
+    return;
+  }
+  bool ok = true;
+  if (e.sid_verify == 1) {
+    static const uint16_t sq_mask[4] = {0xffff, 0xfffb, 0xfff9, 0xfff8};
+    uint16_t m = sq_mask[e.sid_qualifier & 3];
+    ok = (w->rid & m) == (e.source_id & m);
+  } else if (e.sid_verify == 2) {
+    unsigned bus = w->rid >> 8;
+    ok = bus >= (unsigned)(e.source_id >> 8) && bus <= (e.source_id & 0xffu);
+  }
+  char sid[16];
+  ladon__ck_rid(e.source_id, sid);
+  push(w, "%s IRTE %u (dest core %u, vector %u, SVT %u, SID %s, SQ %u)", iname, hd, e.dest_cpu,
+       e.vector, e.sid_verify, sid, e.sid_qualifier);
+  if (ok) {
+    ck_target t = {.kind = CK_T_IRQ, .rid = w->rid, .comp = comp, .fn = e.dest_cpu,
+                   .at = e.vector};
+    emit(w, lo, hi, delta, &t);
+  } else {
+    stop(w, lo, hi, delta, comp, CK_STOP_IR, 0, hd, 0x26);
+  }
+  pop(w);
 }
 
 /* A write into the interrupt range [lo, hi] with the walk's requester ID. */
@@ -514,6 +593,11 @@ static void host_irq(ck_walk *w, uint32_t comp, uint64_t lo, uint64_t hi, uint64
     return;
   }
   ladon_check *c = w->c;
+  if (w->has_data) {
+    irq_exact(w, comp, lo, hi, delta);
+    pop(w);
+    return;
+  }
   if (io == NULL) {
     /* Compatibility format only (host_irq.c): destination ID in address
     ** bits 19:12, physical mode = core; any vector of the data. */
@@ -822,6 +906,40 @@ static int ept_entry(void *ctx, const ladon_imap_entry *e, uint64_t lo, uint64_t
   return hi == UINT64_MAX ? 1 : 0;
 }
 
+/* The writes a function's programmed MSI-X entries send (PCIe Base 5.0
+** §6.1.4, §7.7.2): each one's exact address and data. */
+static void msix_entries(ladon_check *c, uint32_t req) {
+  static ck_walk w;
+  const ck_requester *q = &c->reqs[req];
+  ladon__sriov_fn *fn = ladon__sriov_fn_at(c->f->inst[q->comp], q->fn);
+  ladon__cfg_msix_state ms;
+  bool enabled = ladon__cfg_msix_get(ladon__sriov_fn_cfg(fn), &ms) == LADON_OK && ms.enabled;
+  for (uint32_t v = 0; v < ladon__sriov_fn_vectors(fn); v++) {
+    uint64_t addr;
+    uint32_t data;
+    bool masked;
+    if (!ladon__sriov_msix_entry(fn, v, &addr, &data, &masked) || addr == 0) continue;
+    memset(&w, 0, sizeof w);
+    w.c = c;
+    w.req = req;
+    w.access = LADON_IMAP_W;
+    w.rid = q->rid;
+    w.has_data = true;
+    w.data = data;
+    push(&w, "%s.%s MSI-X entry %u: address 0x%llx data 0x%x%s%s", comp_name(&w, q->comp),
+         ladon__sriov_fn_label(fn), v, (unsigned long long)addr, data,
+         masked ? " (masked)" : "", enabled ? "" : " (MSI-X disabled)");
+    size_t before = c->n_reach;
+    uint64_t a = addr & ~UINT64_C(3);
+    leave(&w, q->comp, "up", a, a + 3, 0);
+    for (size_t i = before; i < c->n_reach; i++) {
+      c->reach[i].probe_addr = a;
+      c->reach[i].probe_data = data;
+      c->reach[i].probe_set = true;
+    }
+  }
+}
+
 void ladon__ck_walk_requester(ladon_check *c, uint32_t req) {
   static ck_walk w; /* large; the checker is not re-entrant per thread */
   const ck_requester *q = &c->reqs[req];
@@ -838,6 +956,7 @@ void ladon__ck_walk_requester(ladon_check *c, uint32_t req) {
         push(&w, "%s forges requester ID %s", comp_name(&w, q->comp), rs);
       }
       leave(&w, q->comp, "up", 0, UINT64_MAX, 0);
+      if (acc == 1 && q->as_rid == q->rid) msix_entries(c, req);
     } else if (q->kind == CK_REQ_VCPU) {
       ladon__host *h = c->f->inst[q->host];
       ladon__host_vm *vm = ladon__host_vm_find(h, c->f->topo->vms[q->vm].name);
