@@ -11,6 +11,7 @@
   X(version, "print the library version")                                      \
   X(tlp, "decode and encode TLP headers")                                      \
   X(trace, "convert trace files and print their statistics")                   \
+  X(replay, "inject a trace's requests at the requesters of a fabric")         \
   X(list, "component types with their parameters, ports and statistics")
 
 /* Exit statuses shared by every subcommand (DESIGN §5). */
