@@ -12,6 +12,7 @@
   X(tlp, "decode and encode TLP headers")                                      \
   X(trace, "convert trace files and print their statistics")                   \
   X(replay, "inject a trace's requests at the requesters of a fabric")         \
+  X(compare, "the same traffic on two fabrics, side by side")                 \
   X(list, "component types with their parameters, ports and statistics")
 
 /* Exit statuses shared by every subcommand (DESIGN §5). */
