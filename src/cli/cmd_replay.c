@@ -222,7 +222,7 @@ int cli_cmd_replay(int argc, char **argv) {
     memcpy(src, maps[i], len);
     src[len] = '\0';
     if (ladon_replay_map(rp, src, eq + 1, &err) != LADON_OK) {
-      fprintf(stderr, "ladon replay: --map %s\n", err.text);
+      fprintf(stderr, "ladon replay: --%s\n", err.text); /* "map S=R: ..." */
       rc = CLI_BAD_INPUT;
     }
   }
