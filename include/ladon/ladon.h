@@ -5,6 +5,7 @@
 #ifndef LADON_LADON_H
 #define LADON_LADON_H
 
+#include "ladon/compare.h"
 #include "ladon/component.h"
 #include "ladon/error.h"
 #include "ladon/export.h"
@@ -12,6 +13,7 @@
 #include "ladon/imap.h"
 #include "ladon/link.h"
 #include "ladon/sim.h"
+#include "ladon/replay.h"
 #include "ladon/rng.h"
 #include "ladon/stats.h"
 #include "ladon/tlp.h"
