@@ -50,6 +50,18 @@ done
 grep -q "^replay (closed loop): 600 records, 500 requests" "$tmp/closed.txt" ||
   fail "closed loop: $(grep '^replay' "$tmp/closed.txt")"
 
+# A Linux mmiotrace log: a CPU stores to a register of nic0's PF and polls
+# it three times.  The PF's BAR0 is the first BAR enumeration places in the
+# 32-bit MMIO window, which starts at the host's mmio32_base (0x80000000).
+printf 'VERSION 20070824\nMAP 0.000000 1 0x80000000 0xffffc90000080000 0x20000 0x0 0\n' >"$tmp/mmio.txt"
+printf 'W 4 0.000001 1 0x80000010 0x1 0x0 0\n' >>"$tmp/mmio.txt"
+for t in 2 3 4; do printf 'R 4 0.00000%s 1 0x80000010 0x1 0x0 0\n' $t >>"$tmp/mmio.txt"; done
+"$ladon" replay "$src/configs/replay/req-resp.json" "$tmp/mmio.txt" --from mmiotrace \
+  --map cpu=mh.cpu0 --outdir "$tmp/mmio" >"$tmp/mmio.out" || fail "mmiotrace: exit status $?"
+grep -q "^replay (open loop): 4 records, 4 requests, .* 0 errors$" "$tmp/mmio.out" ||
+  fail "mmiotrace: $(grep '^replay' "$tmp/mmio.out")"
+grep -Eq "^replay.mh.cpu0 +4 +16 " "$tmp/mmio.out" || fail "mmiotrace: $(grep '^replay.mh' "$tmp/mmio.out")"
+
 # expect_bad NAME WHERE ARGS...: exit 2, one stderr line starting with
 # WHERE, nothing on stdout, no file in the output directory.
 expect_bad() {
