@@ -106,6 +106,10 @@ static const ladon_param_desc host_params[] = {
      "one memory access of a page walk (4 per 4 KiB walk: 280 ns, the miss "
      "cost measured by Neugebauer et al.)",
      NULL, NULL, "1ms"},
+    {"iommu_walkers", LADON_PARAM_U64, "0", "walks",
+     "page walks the IOMMU runs at once; a miss that finds them all busy "
+     "waits (FIFO); 0 = no limit",
+     NULL, NULL, "1024"},
     {"pwc_entries", LADON_PARAM_U64, "0", "entries",
      "page-walk cache entries for upper-level entries; 0 = none", NULL, NULL,
      "1048576"},

@@ -48,6 +48,7 @@ struct ladon__iommu {
   tlb_entry *tlb;       /* sets x ways */
   uint32_t sets;
   pwc_entry *pwc;
+  ladon_time_ps *walker_free_ps; /* per page walker: when it is next idle */
   uint64_t stamp;
   ladon__iommu_irte *irte; /* by handle */
   bool *irte_present;
@@ -92,7 +93,8 @@ ladon__iommu *ladon__iommu_new(ladon_sim *sim, const char *name,
   m->sets = cfg->iotlb_entries / cfg->iotlb_ways;
   m->tlb = calloc(cfg->iotlb_entries, sizeof *m->tlb);
   m->pwc = calloc(cfg->pwc_entries ? cfg->pwc_entries : 1, sizeof *m->pwc);
-  if (!m->name || !m->context || !m->tlb || !m->pwc) goto oom;
+  m->walker_free_ps = calloc(cfg->walkers ? cfg->walkers : 1, sizeof *m->walker_free_ps);
+  if (!m->name || !m->context || !m->tlb || !m->pwc || !m->walker_free_ps) goto oom;
   ladon_stats *s = ladon_sim_stats(sim);
 #define C(field, what, desc)                                                  \
   snprintf(buf, sizeof buf, "%s." what, name);                                \
@@ -121,6 +123,7 @@ void ladon__iommu_free(ladon__iommu *m) {
   ladon_imap_free(m->context);
   free(m->tlb);
   free(m->pwc);
+  free(m->walker_free_ps);
   free(m->irte);
   free(m->irte_present);
   free(m->faults);
@@ -323,6 +326,19 @@ static unsigned walk_levels(ladon__iommu *m, uint32_t domain, uint64_t iova,
   return levels - skip;
 }
 
+/* The time from now until a walk of `walk_ps` is done: it takes the page
+** walker that is idle first and waits for it. */
+static ladon_time_ps walk_wait(ladon__iommu *m, ladon_time_ps walk_ps) {
+  if (m->cfg.walkers == 0) return walk_ps;
+  ladon_time_ps now = ladon_sim_now(m->sim);
+  uint32_t w = 0;
+  for (uint32_t i = 1; i < m->cfg.walkers; i++)
+    if (m->walker_free_ps[i] < m->walker_free_ps[w]) w = i;
+  ladon_time_ps start = m->walker_free_ps[w] > now ? m->walker_free_ps[w] : now;
+  m->walker_free_ps[w] = start + walk_ps;
+  return start + walk_ps - now;
+}
+
 void ladon__iommu_translate(ladon__iommu *m, const ladon_tlp *tlp,
                             ladon__iommu_result *out) {
   memset(out, 0, sizeof *out);
@@ -364,7 +380,7 @@ void ladon__iommu_translate(ladon__iommu *m, const ladon_tlp *tlp,
       unsigned shift = e && e->page_shift ? e->page_shift : 12;
       unsigned levels = walk_levels(m, domain, addr, shift);
       ladon_counter_add(m->walk_accesses, levels);
-      out->latency_ps += (ladon_time_ps)levels * m->cfg.walk_access_ps;
+      out->latency_ps += walk_wait(m, (ladon_time_ps)levels * m->cfg.walk_access_ps);
       uint64_t hpa;
       ladon_imap_result r = d ? ladon_imap_translate(d->map, addr, len, need, &hpa, &e)
                               : LADON_IMAP_MISS;

@@ -47,6 +47,7 @@ typedef struct ladon__iommu_config {
   uint32_t pwc_entries;          /* page-walk cache entries, 0 = none */
   ladon_time_ps hit_latency_ps;  /* translation with an IOTLB hit */
   ladon_time_ps walk_access_ps;  /* one memory access of a walk */
+  uint32_t walkers;              /* page walks in progress at once, 0 = no limit */
   uint8_t blocked_read_status;   /* LADON_TLP_CPL_UR or LADON_TLP_CPL_CA */
   uint8_t address_width_bits;    /* guest address width, e.g. 48 */
 } ladon__iommu_config;

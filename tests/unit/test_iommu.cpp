@@ -18,8 +18,10 @@ constexpr ladon_time_ps kHit = 2000, kWalk = 90000;  // 2 ns hit, 90 ns per leve
 struct Fixture {
   ladon_sim *sim = ladon_sim_new(nullptr, nullptr);
   ladon__iommu *mmu = nullptr;
-  explicit Fixture(uint32_t entries = 64, uint32_t ways = 4, uint32_t pwc = 0) {
+  explicit Fixture(uint32_t entries = 64, uint32_t ways = 4, uint32_t pwc = 0,
+                   uint32_t walkers = 0) {
     ladon__iommu_config cfg{};
+    cfg.walkers = walkers;
     cfg.iotlb_entries = entries;
     cfg.iotlb_ways = ways;
     cfg.pwc_entries = pwc;
@@ -252,3 +254,32 @@ TEST(Iommu, InterruptRemappingChecksPresenceAndSourceId) {
 }
 
 }  // namespace
+
+// Page walkers: with two, three misses at the same instant take one walk
+// time, one walk time, and two (the third waits for the first walker);
+// later, an idle walker starts at once.  4-level walks: 4 x kWalk.
+TEST(Iommu, MissesQueueForABoundedNumberOfPageWalkers) {
+  Fixture f(64, 4, 0, 2);
+  ASSERT_EQ(ladon__iommu_attach(f.mmu, 0x0382, 1, nullptr), LADON_OK);
+  ASSERT_EQ(ladon__iommu_map(f.mmu, 1, 0x0, 1 << 20, 0x40000000, LADON_IMAP_RW, 12, nullptr),
+            LADON_OK);
+  const ladon_time_ps walk = 4 * kWalk;
+  ladon_time_ps want[3] = {kHit + walk, kHit + walk, kHit + 2 * walk};
+  for (int i = 0; i < 3; i++) {
+    auto t = Req(LADON_TLP_MRD, 0x0382, (uint64_t)i << 12);
+    ladon__iommu_result r;
+    ladon__iommu_translate(f.mmu, &t, &r);
+    ASSERT_TRUE(r.ok);
+    EXPECT_EQ(r.latency_ps, want[i]) << i;
+  }
+  // A hit does not wait for the walkers.
+  auto hit = Req(LADON_TLP_MRD, 0x0382, 0x0);
+  ladon__iommu_result r;
+  ladon__iommu_translate(f.mmu, &hit, &r);
+  EXPECT_EQ(r.latency_ps, kHit);
+  // Once the queue has drained, a miss starts at once.
+  ladon_sim_run_until(f.sim, 3 * walk);
+  auto t = Req(LADON_TLP_MRD, 0x0382, 0x10000);
+  ladon__iommu_translate(f.mmu, &t, &r);
+  EXPECT_EQ(r.latency_ps, kHit + walk);
+}
