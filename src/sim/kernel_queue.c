@@ -67,33 +67,26 @@ static int front_reserve(ladon__front *f, size_t extra) {
   return front_grow(f, f->end + extra);
 }
 
-/* Inserts `ev` in order.  Room for one was reserved.  The front holds tens
-** of entries and an event moves a few places at most on the shorter side,
-** so the entries are moved one by one: cheaper than a call to memmove. */
-#if defined(__GNUC__) && !defined(__clang__)
-/* Keep the short moves below as loops: GCC would turn them into memmove. */
-__attribute__((optimize("no-tree-loop-distribute-patterns")))
-#endif
+/* Inserts `ev` in order.  Room for one was reserved. */
 static void front_insert(ladon__front *f, const ladon__ev *ev) {
   const ladon__u128 r = rank_of(ev);
-  /* lo: the first entry ranked above r, by a binary search without
-  ** branches on the data (where an event lands is unpredictable, and a
-  ** mispredicted branch per halving costs more than the compare). */
-  size_t lo = f->head, n = f->end - f->head;
-  while (n > 1) {
-    size_t half = n / 2;
-    lo = rank_of(&f->v[lo + half - 1]) < r ? lo + half : lo;
-    n -= half;
+  size_t lo = f->head, hi = f->end; /* first entry ranked above r */
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (rank_of(&f->v[mid]) < r)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
-  lo += n == 1 && rank_of(&f->v[lo]) < r;
   /* Shift whichever side is shorter; new events are often due soon, near
   ** the head, where the space freed by running events is. */
   if (f->head > 0 && lo - f->head < f->end - lo) {
-    for (size_t i = f->head; i < lo; i++) f->v[i - 1] = f->v[i];
+    memmove(f->v + f->head - 1, f->v + f->head,
+            (lo - f->head) * sizeof *f->v);
     f->head--;
     lo--;
   } else {
-    for (size_t i = f->end; i > lo; i--) f->v[i] = f->v[i - 1];
+    memmove(f->v + lo + 1, f->v + lo, (f->end - lo) * sizeof *f->v);
     f->end++;
   }
   f->v[lo] = *ev;
