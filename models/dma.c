@@ -248,6 +248,11 @@ static void release(ladon__dma *d, int32_t s) {
   r->x = NULL;
   x->outstanding--;
   d->outstanding--;
+  /* Nothing left to time out: no event may keep the simulation alive. */
+  if (d->old_head < 0 && d->tmo_ev) {
+    ladon_sim_cancel(d->sim, d->tmo_ev);
+    d->tmo_ev = 0;
+  }
   tag_push(d, (uint16_t)(d->tag_first + (uint32_t)s));
   if (d->outstanding == 0 && d->space_stale) apply_space(d);
   kick(d);

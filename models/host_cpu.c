@@ -306,6 +306,12 @@ void ladon__host_np_internal_done(ladon__host *h, ladon__host_np *np,
   }
 }
 
+bool ladon__host_np_timeout_stale(const ladon__host *h, uint64_t a) {
+  unsigned tag = (unsigned)(a & 0xffffu);
+  return tag >= LADON__HOST_TAGS || !h->tags[tag] ||
+         h->tag_gen[tag] != (uint16_t)(a >> 16);
+}
+
 void ladon__host_np_timeout(ladon__host *h, uint64_t a) {
   unsigned tag = (unsigned)(a & 0xffffu);
   ladon__host_np *np;

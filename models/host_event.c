@@ -58,8 +58,14 @@ static const ladon__host_defer *head(const ladon__host *h) {
 
 static void run_due(ladon_sim *sim, void *ctx, uint64_t arg);
 
-/* Arms the kernel event for the head of the queue. */
+/* Arms the kernel event for the head of the queue.  Timeouts of requests
+** that have completed are dropped from the head first, so that they keep
+** no event pending: a simulation whose work is done ends then, not when a
+** stale timeout would have fired. */
 static void arm(ladon__host *h) {
+  while (h->n_fq && h->fq[0].kind == LADON__ACT_TIMEOUT &&
+         ladon__host_np_timeout_stale(h, h->fq[0].a))
+    if (--h->n_fq) sift_down(h->fq, h->n_fq, 0, &h->fq[h->n_fq]);
   const ladon__host_defer *d = head(h);
   ladon_time_ps at;
   if (d == NULL) return;

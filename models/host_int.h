@@ -323,6 +323,9 @@ void ladon__host_cpu_run(ladon__host *h);
 /* A request answered inside the host (LADON__ACT_NP_DONE). */
 void ladon__host_np_internal_done(ladon__host *h, ladon__host_np *np,
                                   uint64_t a);
+/* Whether the LADON__ACT_TIMEOUT with argument `a` is for a request that
+** has completed since (its tag was released). */
+bool ladon__host_np_timeout_stale(const ladon__host *h, uint64_t a);
 /* LADON__ACT_TIMEOUT. */
 void ladon__host_np_timeout(ladon__host *h, uint64_t a);
 

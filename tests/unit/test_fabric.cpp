@@ -134,3 +134,25 @@ TEST(Fabric, BadInputNamesFileLineColumnAndPath) {
 }
 
 }  // namespace
+
+// Without a stop time the simulation ends when the work is done: pending
+// completion timeouts of requests that completed long ago (50 ms for the
+// host's MMIO reads, 10 ms for the device's DMA reads) keep nothing alive.
+TEST(Fabric, RunWithoutStopTimeEndsWhenTheWorkIsDone) {
+  Loaded l(Topology(R"(
+    "rd": {"type": "dma", "on": "nic0.vf0", "target": "vm0", "op": "read",
+           "size": "512B", "count": 32})"));
+  ASSERT_NE(l.f, nullptr) << l.err.text;
+  ladon_sim *sim = ladon_fabric_sim(l.f);
+  while (ladon_sim_step(sim)) {
+  }  // now: the time of the last event
+  const ladon_stat *last = ladon_stats_find(ladon_sim_stats(sim), "flow.rd.last_done_ps");
+  ASSERT_NE(last, nullptr);
+  uint64_t done_ps = ladon_counter_value(ladon_stat_as_counter(last));
+  ASSERT_GT(done_ps, 0u);
+  EXPECT_EQ(ladon_sim_pending(sim), 0u);
+  // After the last completion only the link layer's last Ack and UpdateFC
+  // DLLPs remain: an UpdateFC refresh is due at most 30 us after the last
+  // one (PCIe Base 5.0 §2.6.1.2; src/pcie/link_fc.c).
+  EXPECT_LT(ladon_sim_now(sim), done_ps + LADON_US(31));
+}
