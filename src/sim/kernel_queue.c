@@ -70,6 +70,13 @@ static int front_reserve(ladon__front *f, size_t extra) {
 /* Inserts `ev` in order.  Room for one was reserved. */
 static void front_insert(ladon__front *f, const ladon__ev *ev) {
   const ladon__u128 r = rank_of(ev);
+  /* An event due before everything queued (a handler's follow-up at its
+  ** own time, a quarter of all inserts in a busy fabric) takes the slot in
+  ** front of the head, when there is one, without moving anything. */
+  if (f->head > 0 && (f->head == f->end || r < rank_of(&f->v[f->head]))) {
+    f->v[--f->head] = *ev;
+    return;
+  }
   size_t lo = f->head, hi = f->end; /* first entry ranked above r */
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
