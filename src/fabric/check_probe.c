@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "fabric/check_int.h"
+#include "ladon/stats.h"
 #include "ladon/tlp_pool.h"
 #include "models/host.h"
 #include "models/iommu.h"
@@ -37,7 +38,8 @@
 #define PROBE_TAG 0xffu
 #define STEP_PS UINT64_C(100000)         /* 100 ns */
 #define READ_DEADLINE_PS UINT64_C(60000000) /* 60 us: completion timeouts are longer */
-#define WRITE_SETTLE_PS UINT64_C(8000000)  /* 8 us without evidence: nothing happened */
+#define WRITE_SETTLE_PS UINT64_C(20000000) /* 20 us without evidence: nothing happened */
+#define POST_SETTLE_PS UINT64_C(2000000) /* 2 us after the evidence */
 #define SIG UINT32_C(0x5a17c0de)
 
 typedef struct want {
@@ -67,6 +69,9 @@ typedef struct probe_ctx {
   uint32_t irq_host, irq_core, irq_vector;
   uint16_t irq_rid;
   bool armed;
+  uint16_t rid, exp_rid;  /* the probe's requester ID; the one its interrupt shows */
+  bool exp_irq;
+  uint32_t exp_host, exp_core, exp_vector;
 } probe_ctx;
 
 static probe_ctx *g_ctx; /* interrupt hooks carry the host index as context */
@@ -97,7 +102,15 @@ static void on_deliver(void *ctx, const ladon_link *link, unsigned dir, const la
 
 static void on_irq(void *ctx, uint32_t core, uint8_t vector, uint16_t rid) {
   probe_ctx *p = g_ctx;
-  if (p == NULL || !p->armed || p->irq) return;
+  if (p == NULL || !p->armed) return;
+  /* Workloads interrupt too: only the probe's own source IDs count, and of
+  ** those the one the static answer names when it is among them (a
+  ** function's own workload signals its vectors as well). */
+  if (rid != p->rid && rid != p->exp_rid) return;
+  if (p->exp_irq && (uint32_t)(uintptr_t)ctx != p->exp_host) return;
+  if (p->irq && !(p->exp_irq && (uint32_t)(uintptr_t)ctx == p->exp_host &&
+                  core == p->exp_core && vector == p->exp_vector))
+    return;
   p->irq = true;
   p->irq_host = (uint32_t)(uintptr_t)ctx;
   p->irq_core = core;
@@ -113,6 +126,22 @@ static void on_load(void *ctx, uint8_t status, uint64_t value) {
 }
 
 /* ---- evidence counters ---------------------------------------------------- */
+
+/* Requests a root complex ended itself (UR, CA, master aborts, dropped
+** interrupts), from its statistics. */
+static uint64_t host_stops(const ladon_check *c, uint32_t comp) {
+  static const char *const names[] = {"ur", "ca", "master_aborts", "msi_dropped"};
+  const ladon_stats *st = ladon_sim_stats(c->f->sim);
+  uint64_t v = 0;
+  for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+    char buf[300];
+    snprintf(buf, sizeof buf, "%s.%s", c->f->topo->comps[comp].name, names[k]);
+    const ladon_stat *x = ladon_stats_find(st, buf);
+    const ladon_counter *ctr = x ? ladon_stat_as_counter(x) : NULL;
+    if (ctr) v += ladon_counter_value(ctr);
+  }
+  return v;
+}
 
 static void take(const ladon_check *c, snap *s) {
   const ladon__topo *t = c->f->topo;
@@ -134,6 +163,7 @@ static void take(const ladon_check *c, snap *s) {
         s->v[n++] = nc.lut_errors;
         s->v[n++] = nc.req_id_errors;
         s->v[n++] = nc.link_down_drops;
+        s->v[n++] = nc.reg_accesses;
       }
     } else if (ladon__ck_is(c, i, "sriov_nic")) {
       ladon__sriov_counts sc;
@@ -143,6 +173,7 @@ static void take(const ladon_check *c, snap *s) {
     } else if (ladon__ck_is(c, i, "host")) {
       ladon__iommu *io = ladon__host_iommu(inst);
       s->v[n++] = io ? ladon__iommu_fault_count(io) : 0;
+      s->v[n++] = host_stops(c, i);
     }
   }
   for (size_t v = 0; v < t->n_vms; v++) {
@@ -157,15 +188,16 @@ static size_t snap_size(const ladon_check *c) {
   size_t n = t->n_vms;
   for (uint32_t i = 0; i < t->n_comps; i++) {
     if (ladon__ck_is(c, i, "switch")) n += 2u * ladon__switch_port_count(c->f->inst[i]);
-    else if (ladon__ck_is(c, i, "ntb")) n += 8;
-    else n += 2;
+    else if (ladon__ck_is(c, i, "ntb")) n += 10;
+    else if (ladon__ck_is(c, i, "sriov_nic") || ladon__ck_is(c, i, "host"))
+      n += 2; /* endpoints: UR, BAR hits; hosts: faults, own stops */
   }
   return n;
 }
 
 /* The first counter that moved, as a stop target; false when none. */
 static bool moved(const ladon_check *c, const snap *a, const snap *b, uint64_t addr,
-                  uint16_t rid, ck_target *out) {
+                  uint16_t rid, const ck_target *exp, ck_target *out) {
   const ladon__topo *t = c->f->topo;
   size_t n = 0;
   memset(out, 0, sizeof *out);
@@ -185,7 +217,7 @@ static bool moved(const ladon_check *c, const snap *a, const snap *b, uint64_t a
         }
       }
     } else if (ladon__ck_is(c, i, "ntb")) {
-      for (unsigned k = 0; k < 2; k++, n += 4) {
+      for (unsigned k = 0; k < 2; k++, n += 5) {
         static const uint8_t why[4] = {CK_STOP_NTB_WINDOW, CK_STOP_NTB_LUT, CK_STOP_NTB_ID,
                                        CK_STOP_NTB_LINK};
         for (unsigned j = 0; j < 4; j++)
@@ -206,17 +238,28 @@ static bool moved(const ladon_check *c, const snap *a, const snap *b, uint64_t a
         for (size_t f = a->v[n]; f < b->v[n]; f++) {
           const ladon__iommu_fault *fr = ladon__iommu_fault_at(io, f);
           if (fr == NULL) continue;
-          (void)addr;
+          /* Only a record of this probe: its own address and ID at the
+          ** first IOMMU, or the ones the static answer predicts further on
+          ** (workloads and earlier probes fault too). */
+          bool mine = (fr->requester_id == rid && (fr->address & ~UINT64_C(3)) == addr) ||
+                      (exp->kind == CK_T_STOP &&
+                       (exp->stop == CK_STOP_IOMMU || exp->stop == CK_STOP_IR) &&
+                       fr->requester_id == exp->rid &&
+                       (fr->address & ~UINT64_C(3)) == (exp->at & ~UINT64_C(3)));
+          if (!mine) continue;
           out->stop = fr->reason >= 0x20 ? CK_STOP_IR : CK_STOP_IOMMU;
           out->fault = fr->reason;
           out->rid = fr->requester_id;
-          (void)rid;
+          out->at = fr->address;
           return true;
         }
+        out->stop = CK_STOP_NONE;
       }
-      n++;
-    } else {
-      n++;
+      if (b->v[n + 1] != a->v[n + 1]) {
+        out->stop = CK_STOP_HOST_UR;
+        return true;
+      }
+      n += 2;
     }
   }
   for (size_t v = 0; v < t->n_vms; v++, n++)
@@ -236,15 +279,20 @@ static bool dev_hit(const ladon_check *c, const snap *a, const snap *b, ck_targe
   size_t n = 0;
   for (uint32_t i = 0; i < t->n_comps; i++) {
     if (ladon__ck_is(c, i, "switch")) n += 2u * ladon__switch_port_count(c->f->inst[i]);
-    else if (ladon__ck_is(c, i, "ntb")) n += 8;
-    else if (ladon__ck_is(c, i, "sriov_nic")) {
+    else if (ladon__ck_is(c, i, "ntb")) {
+      for (unsigned k = 0; k < 2; k++, n += 5)
+        if (b->v[n + 4] != a->v[n + 4]) {
+          *out = (ck_target){.kind = CK_T_REG, .comp = i, .fn = k, .at = UINT64_MAX};
+          return true;
+        }
+    } else if (ladon__ck_is(c, i, "sriov_nic")) {
       if (b->v[n + 1] != a->v[n + 1]) {
         *out = (ck_target){.kind = CK_T_BAR, .comp = i, .fn = UINT32_MAX};
         return true;
       }
       n += 2;
-    } else {
-      n += 1;
+    } else if (ladon__ck_is(c, i, "host")) {
+      n += 2;
     }
   }
   return false;
@@ -276,6 +324,7 @@ static bool same_outcome(const ck_target *e, const ck_target *o) {
       if (o->fn == UINT32_MAX) return e->comp == o->comp; /* MSI-X table / PBA */
       return e->comp == o->comp && e->fn == o->fn && e->at == o->at;
     case CK_T_REG:
+      if (o->at == UINT64_MAX) return e->comp == o->comp && e->fn == o->fn;
       return e->comp == o->comp && e->fn == o->fn && e->at == o->at;
     case CK_T_IRQ:
       return e->comp == o->comp && e->fn == o->fn && e->at == o->at;
@@ -359,7 +408,9 @@ static ladon_status one(ladon_check *c, probe_ctx *px, const want *wn, snap *s0,
   const ck_reach *er = wn->msi ? r : find_rec(c, wn->reach, wn->addr);
   if (er == NULL) return LADON_OK;
   ck_target exp = er->t;
-  if (!wn->msi && (exp.kind == CK_T_MEM || exp.kind == CK_T_BAR || exp.kind == CK_T_REG))
+  if (!wn->msi && (exp.kind == CK_T_MEM || exp.kind == CK_T_BAR || exp.kind == CK_T_REG ||
+                   (exp.kind == CK_T_STOP &&
+                    (exp.stop == CK_STOP_IOMMU || exp.stop == CK_STOP_IR))))
     exp.at += wn->addr - er->lo;
   bool write = r->access == LADON_IMAP_W;
   plant pl;
@@ -367,6 +418,10 @@ static ladon_status one(ladon_check *c, probe_ctx *px, const want *wn, snap *s0,
   take(c, s0);
   memset(&px->cpl, 0, sizeof *px - offsetof(probe_ctx, cpl));
   px->id++;
+  px->rid = q->kind == CK_REQ_FN ? q->as_rid : 0;
+  px->exp_rid = exp.rid;
+  px->exp_irq = exp.kind == CK_T_IRQ;
+  px->exp_host = exp.comp, px->exp_core = exp.fn, px->exp_vector = (uint32_t)exp.at;
   px->armed = true;
   g_ctx = px;
   ck_target obs = {0};
@@ -430,36 +485,40 @@ static ladon_status one(ladon_check *c, probe_ctx *px, const want *wn, snap *s0,
     }
     take(c, s1);
     ck_target tmp;
-    if (px->irq || moved(c, s0, s1, wn->addr, q->as_rid, &obs) ||
+    if ((px->irq && exp.kind == CK_T_IRQ && px->irq_core == exp.fn &&
+         px->irq_vector == exp.at) || moved(c, s0, s1, wn->addr, q->as_rid, &exp, &obs) ||
         (pl.kind && plant_get(&pl) == SIG) || (!pl.kind && dev_hit(c, s0, s1, &tmp)) ||
         el > WRITE_SETTLE_PS)
       break;
   }
+  /* Let the probe's last effects land (a rejected write is counted after its
+  ** fault is recorded) so that they are not taken for the next probe's. */
+  ladon_sim_run_until(sim_of(c), ladon_sim_now(sim_of(c)) + POST_SETTLE_PS);
   take(c, s1);
   px->armed = false;
+  ck_target hit;
   if (ept) {
     obs = (ck_target){.kind = CK_T_STOP, .stop = CK_STOP_EPT, .comp = q->host,
                       .fn = (uint32_t)q->vm};
     known = true;
-  } else if (px->irq) {
-    obs = (ck_target){.kind = CK_T_IRQ, .comp = px->irq_host, .fn = px->irq_core,
-                      .at = px->irq_vector, .rid = px->irq_rid};
-    known = true;
-  } else if (moved(c, s0, s1, wn->addr, q->as_rid, &obs)) {
+  } else if (write && pl.kind && plant_get(&pl) == SIG) {
+    obs = exp;
     known = true;
   } else if (!write && px->cpl && px->status == LADON_TLP_CPL_SC && pl.kind &&
              px->value == SIG) {
     obs = exp;
     known = true;
-  } else if (write && pl.kind && plant_get(&pl) == SIG) {
-    obs = exp;
+  } else if (moved(c, s0, s1, wn->addr, q->as_rid, &exp, &obs)) {
     known = true;
-  } else if (!write && px->cpl && px->status == LADON_TLP_CPL_SC && !pl.kind &&
-             exp.kind == CK_T_REG) {
-    obs = exp; /* NTB registers: completed successfully by the NT endpoint */
+  } else if (write && px->irq) {
+    /* Interrupts come last: the requester's own workload may signal too. */
+    obs = (ck_target){.kind = CK_T_IRQ, .comp = px->irq_host, .fn = px->irq_core,
+                      .at = px->irq_vector, .rid = px->irq_rid};
     known = true;
-  } else if (!pl.kind && exp.kind == CK_T_BAR && dev_hit(c, s0, s1, &obs) &&
+  } else if (!pl.kind && (exp.kind == CK_T_BAR || exp.kind == CK_T_REG) &&
+             dev_hit(c, s0, s1, &hit) &&
              (write || (px->cpl && px->status == LADON_TLP_CPL_SC))) {
+    obs = hit;
     known = true;
   } else if (q->kind == CK_REQ_FN && px->req_seen) {
     /* Nothing counted it: the component the request reached last ended it. */

@@ -19,7 +19,8 @@ static bool same_target_run(const ladon_check *c, const ck_reach *p, uint32_t re
       p->t.rid != t->rid || p->t.comp != t->comp || p->t.fn != t->fn || p->probe_set)
     return false;
   /* Memory, BARs and registers continue linearly; stops need no address. */
-  if (t->kind == CK_T_MEM || t->kind == CK_T_BAR || t->kind == CK_T_REG) {
+  if (t->kind == CK_T_MEM || t->kind == CK_T_BAR || t->kind == CK_T_REG ||
+      (t->kind == CK_T_STOP && (t->stop == CK_STOP_IOMMU || t->stop == CK_STOP_IR))) {
     if (p->t.at + (p->hi - p->lo) + 1 != t->at) return false;
   }
   if (t->kind == CK_T_MEM) {
@@ -28,6 +29,9 @@ static bool same_target_run(const ladon_check *c, const ck_reach *p, uint32_t re
       return false;
   } else if (p->t.at != t->at) {
     return false;
+  }
+  if (t->kind == CK_T_STOP && (t->stop == CK_STOP_IOMMU || t->stop == CK_STOP_IR)) {
+    /* handled above: linear */
   }
   return strcmp(p->chain, chain) == 0;
 }

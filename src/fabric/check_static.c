@@ -82,6 +82,8 @@ static void stop(ck_walk *w, uint64_t lo, uint64_t hi, uint64_t delta, uint32_t 
                  uint8_t why, uint32_t fn, uint64_t at, uint8_t fault) {
   ck_target t = {.kind = CK_T_STOP, .stop = why, .fault = fault, .rid = w->rid,
                  .comp = comp, .fn = fn, .at = at};
+  /* What a fault record will hold: the address as the IOMMU sees it. */
+  if (why == CK_STOP_IOMMU || why == CK_STOP_IR) t.at = lo;
   emit(w, lo, hi, delta, &t);
 }
 
@@ -317,8 +319,8 @@ static void irq_exact(ck_walk *w, uint32_t comp, uint64_t lo, uint64_t hi, uint6
 
 /* A host physical range reached by a request (from root port `from`, or
 ** from a CPU when from < 0). */
-static void host_hpa(ck_walk *w, uint32_t comp, int from, uint64_t lo, uint64_t hi,
-                     uint64_t delta) {
+static void host_hpa(ck_walk *w, uint32_t comp, int from, bool remapped, uint64_t lo,
+                     uint64_t hi, uint64_t delta) {
   ladon__host *h = w->c->f->inst[comp];
   const char *name = comp_name(w, comp);
   const ladon_imap *ram = ladon__host_ram_map(h);
@@ -361,11 +363,14 @@ static void host_hpa(ck_walk *w, uint32_t comp, int from, uint64_t lo, uint64_t 
       continue;
     }
     e = ladon_imap_lookup(routes, a);
-    if (e && (int)e->user != from && (from < 0 || ladon__host_p2p_allowed(h))) {
+    /* host_rx.c: a request the IOMMU remapped may go back down the port it
+    ** came from; between root ports the "p2p" policy decides. */
+    if (e && (from < 0 || ((int)e->user == from ? remapped : ladon__host_p2p_allowed(h)))) {
       char rp[8];
       snprintf(rp, sizeof rp, "rp%u", (unsigned)e->user);
       push(w, "%s.%s window [0x%llx-0x%llx]%s", name, rp, (unsigned long long)e->lo,
-           (unsigned long long)e->hi, from >= 0 ? " (root-complex peer-to-peer)" : "");
+           (unsigned long long)e->hi,
+           from < 0 ? "" : (int)e->user == from ? " (remapped back down)" : " (root-complex peer-to-peer)");
       leave(w, comp, rp, a, b, delta);
       pop(w);
       continue;
@@ -418,7 +423,7 @@ static int iommu_entry(void *ctx, const ladon_imap_entry *e, uint64_t lo, uint64
          w->access == LADON_IMAP_W ? 0x05 : 0x06);
   } else {
     uint64_t off = e->target - e->lo; /* current -> HPA */
-    host_hpa(w, v->comp, v->from, lo + off, hi + off, v->delta + off);
+    host_hpa(w, v->comp, v->from, true, lo + off, hi + off, v->delta + off);
   }
   pop(w);
   v->next = hi + 1;
@@ -462,7 +467,7 @@ static void host_up(ck_walk *w, uint32_t comp, unsigned rp, uint64_t lo, uint64_
       continue;
     }
     if (io == NULL) {
-      host_hpa(w, comp, (int)rp, a, b, delta);
+      host_hpa(w, comp, (int)rp, false, a, b, delta);
       continue;
     }
     char iname[96], rs[16];
@@ -899,7 +904,7 @@ static int ept_entry(void *ctx, const ladon_imap_entry *e, uint64_t lo, uint64_t
     stop(w, lo, hi, 0, v->host, CK_STOP_EPT, v->vm, 0, 0);
   } else {
     uint64_t off = e->target - e->lo;
-    host_hpa(w, v->host, -1, lo + off, hi + off, off);
+    host_hpa(w, v->host, -1, false, lo + off, hi + off, off);
   }
   pop(w);
   v->next = hi + 1;
@@ -967,7 +972,7 @@ void ladon__ck_walk_requester(ladon_check *c, uint32_t req) {
       if (!ended) ept_gap(&v, v.next, UINT64_MAX);
     } else {
       w.rid = 0;
-      host_hpa(&w, q->comp, -1, 0, UINT64_MAX, 0);
+      host_hpa(&w, q->comp, -1, false, 0, UINT64_MAX, 0);
     }
   }
 }
