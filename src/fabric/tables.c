@@ -182,21 +182,6 @@ static const ladon__enum_fn *enum_fn(const ladon_fabric *f, uint32_t comp, const
 
 /* ---- the edits ------------------------------------------------------------ */
 
-typedef struct map_ctx {
-  ladon__iommu *io;
-  uint32_t dom;
-  ladon_error *err;
-} map_ctx;
-
-static int map_ram(void *ctx, const ladon_imap_entry *en, uint64_t lo, uint64_t hi) {
-  map_ctx *m = ctx;
-  (void)en;
-  /* Identity in 4 KiB pages where the range is not 2 MiB aligned. */
-  unsigned shift = (lo & 0x1fffff) == 0 && ((hi + 1) & 0x1fffff) == 0 ? 21 : 12;
-  return ladon__iommu_map(m->io, m->dom, lo, hi - lo + 1, lo, LADON_IMAP_RW, shift, m->err) !=
-         LADON_OK;
-}
-
 static ladon_status edit_iommu(ed *e, size_t index) {
   static const char *const keys[] = {"table", "host", "requester", "identity", "detach",
                                      "iova", "size", "phys", "perms", "unmap"};
@@ -222,14 +207,19 @@ static ladon_status edit_iommu(ed *e, size_t index) {
   uint32_t dom = ctx ? (uint32_t)ctx->target : 0x20000u + (uint32_t)index;
   if (ctx == NULL && (st = ladon__iommu_attach(io, rid, dom, e->err))) return model_fail(e, st);
   if (identity) {
-    /* A pass-through domain: every byte of RAM at its own address. */
-    map_ctx m = {io, dom, e->err};
-    const ladon_imap *ram = ladon__host_ram_map(e->f->inst[host]);
-    for (size_t i = 0; i < ladon_imap_count(ram); i++) {
-      const ladon_imap_entry *r = ladon_imap_at(ram, i);
-      ladon__iommu_unmap(io, dom, r->lo, r->hi - r->lo + 1);
-      if (map_ram(&m, r, r->lo, r->hi)) return model_fail(e, e->err ? e->err->code : LADON_EINVAL);
+    /* Pass-through: every address of the guest address width at itself, in
+    ** 1 GiB pages (one entry stands for the run), replacing the domain's
+    ** mappings. */
+    unsigned aw = ladon__iommu_config_get(io)->address_width_bits;
+    uint64_t top = aw >= 64 ? UINT64_MAX : (UINT64_C(1) << aw) - 1;
+    const ladon_imap *pt = ladon__iommu_domain_map(io, dom);
+    while (pt && ladon_imap_count(pt)) {
+      const ladon_imap_entry *x = ladon_imap_at(pt, 0);
+      ladon__iommu_unmap(io, dom, x->lo, x->hi - x->lo + 1);
     }
+    if ((st = ladon__iommu_map(io, dom, 0, top == UINT64_MAX ? top - 0x3fffffff : top + 1, 0,
+                               LADON_IMAP_RW, 30, e->err)))
+      return model_fail(e, st);
     return LADON_OK;
   }
   uint64_t iova = 0, size = 0, phys = 0;
