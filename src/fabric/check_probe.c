@@ -598,7 +598,6 @@ ladon_status ladon__ck_probe(ladon_check *c, uint32_t cap, ladon_error *err) {
     }
   }
   c->probes_wanted = n;
-  size_t stride = n > cap ? (n + cap - 1) / cap : 1;
   probe_ctx *px = calloc(1, sizeof *px);
   snap s0 = {calloc(snap_size(c), sizeof(uint64_t)), 0};
   snap s1 = {calloc(snap_size(c), sizeof(uint64_t)), 0};
@@ -615,7 +614,11 @@ ladon_status ladon__ck_probe(ladon_check *c, uint32_t cap, ladon_error *err) {
     if (ladon__ck_is(c, i, "host"))
       ladon__host_irq_hook(c->f->inst[i], on_irq, (void *)(uintptr_t)i);
   ladon_status st = LADON_OK;
-  for (size_t k = 0; k < n && st == LADON_OK && c->n_probes < cap; k += stride) {
+  /* Over the cap, an even sample of the plan: probe i of cap is want
+  ** i * n / cap, so every requester keeps its share. */
+  size_t todo = n > cap ? cap : n;
+  for (size_t i = 0; i < todo && st == LADON_OK; i++) {
+    size_t k = n > cap ? (size_t)((uint64_t)i * n / cap) : i;
     const ck_requester *q = &c->reqs[c->reach[w[k].reach].req];
     px->req_link = SIZE_MAX;
     if (q->kind == CK_REQ_FN) {

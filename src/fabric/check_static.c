@@ -805,8 +805,12 @@ static void ntb_arrive(ck_walk *w, uint32_t comp, unsigned side, uint64_t lo, ui
     if (e == NULL) {
       bool in2 = on[2] && a >= bar[2].base && a - bar[2].base < bar[2].size_bytes;
       if (in2 && lut && esz) {
-        uint64_t idx = (a - bar[2].base) / esz;
-        push(w, "%s.%s BAR2 LUT entry %llu disabled", name, sn, (unsigned long long)idx);
+        uint64_t idx = (a - bar[2].base) / esz, last = (b - bar[2].base) / esz;
+        if (last > idx)
+          push(w, "%s.%s BAR2 LUT entries %llu-%llu disabled", name, sn, (unsigned long long)idx,
+               (unsigned long long)last);
+        else
+          push(w, "%s.%s BAR2 LUT entry %llu disabled", name, sn, (unsigned long long)idx);
         stop(w, a, b, delta, comp, CK_STOP_NTB_LUT, side, idx, 0);
       } else {
         push(w, "%s.%s: no enabled window translates it", name, sn);
