@@ -16,10 +16,12 @@ ladon_status ladon_check_run(ladon_fabric *f, const ladon_check_options *opts,
   ladon_check *c = calloc(1, sizeof *c);
   if (c == NULL) return ladon__error_set(err, LADON_ENOMEM, NULL, 0, 0, "out of memory");
   c->f = f;
+  c->cur_req = UINT32_MAX;
   ladon_status st = ladon__ck_requesters(c);
   size_t n = c->n_reqs;
   for (size_t i = 0; st == LADON_OK && i < n; i++) ladon__ck_walk_requester(c, (uint32_t)i);
   if (st == LADON_OK) ladon__ck_forgery(c);
+  ladon__ck_static_free(c); /* probes change counters, not tables; still */
   if (st == LADON_OK && c->oom) st = LADON_ENOMEM;
   if (st == LADON_OK && !(opts && opts->no_probes)) {
     uint32_t cap = opts && opts->max_probes ? opts->max_probes : LADON_CHECK_DEFAULT_PROBES;

@@ -111,11 +111,16 @@ struct ladon_check {
   size_t n_probes, cap_probes;
   size_t n_violations, n_disagree, probes_wanted;
   bool oom;
+  uint32_t cur_req;         /* requester being walked */
+  size_t cur_count;         /* its records so far */
   ladon_check_reach **viol; /* views of the violations, in order */
+  struct ck_swcache **swc;  /* per component: a switch's decoded ports */
 };
 
 /* ---- check_static.c ---- */
 
+/* Frees what the walk cached. */
+void ladon__ck_static_free(ladon_check *c);
 /* Walks every access of requester `req` (its whole address space). */
 void ladon__ck_walk_requester(ladon_check *c, uint32_t req);
 /* Index of the component at the far end of the link on (comp, port);
@@ -143,6 +148,10 @@ int32_t ladon__ck_fn_vm(const ladon_check *c, uint32_t comp, uint32_t fn);
 bool ladon__ck_is(const ladon_check *c, uint32_t comp, const char *type);
 
 /* ---- check_report.c ---- */
+
+/* Records one requester may have before its walk is cut short (a note
+** says so): fabrics that expose thousands of windows to one requester. */
+#define CK_MAX_RECORDS_PER_REQUESTER 8192u
 
 /* Appends a record (copies `chain`).  Merges with the previous record when
 ** it continues it. */

@@ -425,12 +425,12 @@ void ladon__ck_forgery(ladon_check *c) {
       if (c->reqs[k].kind == CK_REQ_FN && c->reqs[k].host == q.host) victims[nv++] = c->reqs[k].rid;
     unsigned walks = 0, more = 0;
     bool same_bus_note = false, sv_walked = false;
+    static uint64_t seen[65536 / 64];
+    memset(seen, 0, sizeof seen);
     for (size_t k = 0; k < nv; k++) {
       uint16_t r = victims[k];
-      if (r == q.rid) continue;
-      bool dup = false;
-      for (size_t m = 0; m < k && !dup; m++) dup = victims[m] == r;
-      if (dup) continue;
+      if (r == q.rid || ((seen[r >> 6] >> (r & 63)) & 1u)) continue;
+      seen[r >> 6] |= UINT64_C(1) << (r & 63);
       unsigned bus = r >> 8;
       size_t stop_at = np;
       for (size_t b = 0; b < np && stop_at == np; b++)

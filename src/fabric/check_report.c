@@ -45,6 +45,13 @@ void ladon__ck_add(ladon_check *c, uint32_t req, uint8_t access, uint64_t lo, ui
       return;
     }
   }
+  if (req != c->cur_req) c->cur_req = req, c->cur_count = 0;
+  if (++c->cur_count > CK_MAX_RECORDS_PER_REQUESTER) {
+    if (c->cur_count == CK_MAX_RECORDS_PER_REQUESTER + 1)
+      ladon__ck_note(c, "%s: more than %u ranges; the rest of its walk is not reported",
+                     c->reqs[req].name, CK_MAX_RECORDS_PER_REQUESTER);
+    return;
+  }
   if (c->n_reach == c->cap_reach) {
     size_t cap = c->cap_reach ? 2 * c->cap_reach : 256;
     ck_reach *v = realloc(c->reach, cap * sizeof *v);
@@ -142,6 +149,7 @@ void ladon__ck_finish(ladon_check *c) {
 
 void ladon_check_free(ladon_check *c) {
   if (c == NULL) return;
+  ladon__ck_static_free(c);
   for (size_t i = 0; i < c->n_reach; i++) {
     free(c->reach[i].chain);
     free(c->reach[i].why);

@@ -70,8 +70,13 @@ static void emit(ck_walk *w, uint64_t lo, uint64_t hi, uint64_t delta, const ck_
   char chain[CK_MAX_HOPS * (CK_HOP + 4)];
   size_t n = 0;
   chain[0] = '\0';
-  for (unsigned i = 0; i < w->depth && i < CK_MAX_HOPS; i++)
-    n += (size_t)snprintf(chain + n, sizeof chain - n, "%s%s", i ? " -> " : "", w->hops[i]);
+  for (unsigned i = 0; i < w->depth && i < CK_MAX_HOPS; i++) {
+    if (i) memcpy(chain + n, " -> ", 4), n += 4;
+    size_t len = strlen(w->hops[i]);
+    memcpy(chain + n, w->hops[i], len);
+    n += len;
+  }
+  chain[n] = '\0';
   ck_target tt = *t;
   if (tt.rid == 0 && tt.kind != CK_T_MEM) tt.rid = w->rid;
   if (tt.kind == CK_T_STOP && !tt.rid) tt.rid = w->rid;
@@ -90,16 +95,25 @@ static void stop(ck_walk *w, uint64_t lo, uint64_t hi, uint64_t delta, uint32_t 
 bool ladon__ck_link_peer(const ladon_fabric *f, uint32_t comp, const char *port,
                          uint32_t *peer, const char **peer_port, size_t *link) {
   const ladon__topo *t = f->topo;
-  for (size_t i = 0; i < t->n_links; i++) {
-    const ladon__topo_link *l = &t->links[i];
-    if (l->a.comp == comp && !strcmp(l->a.port, port)) {
-      *peer = l->b.comp, *peer_port = l->b.port;
-      if (link) *link = i;
+  /* The last answer is asked again and again (one device's many walks). */
+  static size_t memo_link;
+  if (memo_link < t->n_links) {
+    const ladon__topo_link *l = &t->links[memo_link];
+    bool a = l->a.comp == comp && !strcmp(l->a.port, port);
+    if (a || (l->b.comp == comp && !strcmp(l->b.port, port))) {
+      *peer = a ? l->b.comp : l->a.comp, *peer_port = a ? l->b.port : l->a.port;
+      if (link) *link = memo_link;
       return true;
     }
-    if (l->b.comp == comp && !strcmp(l->b.port, port)) {
-      *peer = l->a.comp, *peer_port = l->a.port;
+  }
+  for (size_t i = 0; i < t->n_links; i++) {
+    const ladon__topo_link *l = &t->links[i];
+    if ((l->a.comp == comp && !strcmp(l->a.port, port)) ||
+        (l->b.comp == comp && !strcmp(l->b.port, port))) {
+      bool a = l->a.comp == comp && !strcmp(l->a.port, port);
+      *peer = a ? l->b.comp : l->a.comp, *peer_port = a ? l->b.port : l->a.port;
       if (link) *link = i;
+      memo_link = i;
       return true;
     }
   }
@@ -209,18 +223,46 @@ static void sw_port_name(unsigned idx, char buf[16]) {
   else snprintf(buf, 16, "d%u", (idx - 1) & 63u);
 }
 
+/* A switch's ports as programmed, decoded once per check (the static walk
+** changes nothing; probes run after it). */
+typedef struct ck_swcache {
+  ladon__cfg_bridge br[LADON__SWITCH_MAX_PORTS];
+  uint16_t acs[LADON__SWITCH_MAX_PORTS];
+} ck_swcache;
+
+static const ck_swcache *sw_ports(ladon_check *c, uint32_t comp) {
+  if (c->swc == NULL) c->swc = calloc(c->f->topo->n_comps, sizeof *c->swc);
+  if (c->swc == NULL) return NULL;
+  if (c->swc[comp]) return c->swc[comp];
+  ck_swcache *k = calloc(1, sizeof *k);
+  if (k == NULL) return NULL;
+  ladon__switch *sw = c->f->inst[comp];
+  for (unsigned i = 0; i < ladon__switch_port_count(sw); i++) {
+    ladon__cfg_bridge_decode(ladon__switch_cfg(sw, i), &k->br[i]);
+    k->acs[i] = ladon__cfg_acs_ctrl(ladon__switch_cfg(sw, i));
+  }
+  return c->swc[comp] = k;
+}
+
+void ladon__ck_static_free(ladon_check *c) {
+  if (c->swc)
+    for (size_t i = 0; i < c->f->topo->n_comps; i++) free(c->swc[i]);
+  free(c->swc);
+  c->swc = NULL;
+}
+
 static void sw_arrive(ck_walk *w, uint32_t comp, unsigned in, uint64_t lo, uint64_t hi,
                       uint64_t delta) {
   ladon__switch *sw = w->c->f->inst[comp];
   const char *name = comp_name(w, comp);
   unsigned np = ladon__switch_port_count(sw);
-  ladon__cfg_bridge br[LADON__SWITCH_MAX_PORTS];
-  uint16_t acs[LADON__SWITCH_MAX_PORTS];
-  for (unsigned i = 0; i < np; i++) {
-    memset(&br[i], 0, sizeof br[i]);
-    ladon__cfg_bridge_decode(ladon__switch_cfg(sw, i), &br[i]);
-    acs[i] = ladon__cfg_acs_ctrl(ladon__switch_cfg(sw, i));
+  const ck_swcache *k0 = sw_ports(w->c, comp);
+  if (k0 == NULL) {
+    w->c->oom = true;
+    return;
   }
+  const ladon__cfg_bridge *br = k0->br;
+  const uint16_t *acs = k0->acs;
   const ladon_imap *mm = ladon__switch_mem_map(sw);
   char pn[16], qn[16];
   sw_port_name(in, pn);
@@ -867,6 +909,7 @@ static void ntb_arrive(ck_walk *w, uint32_t comp, unsigned side, uint64_t lo, ui
 static void arrive(ck_walk *w, uint32_t comp, const char *port, uint64_t lo, uint64_t hi,
                    uint64_t delta) {
   ladon_check *c = w->c;
+  if (c->cur_req == w->req && c->cur_count > CK_MAX_RECORDS_PER_REQUESTER) return;
   if (ladon__ck_is(c, comp, "switch")) {
     sw_arrive(w, comp, sw_port_index(port), lo, hi, delta);
   } else if (ladon__ck_is(c, comp, "host")) {
