@@ -6,6 +6,7 @@
 #define LADON_LADON_H
 
 #include "ladon/compare.h"
+#include "ladon/check.h"
 #include "ladon/component.h"
 #include "ladon/error.h"
 #include "ladon/export.h"
