@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ladon/compare.h"
+#include "models/ntb.h"
 #include "sim/error_int.h"
 #include "trace/replay_int.h"
 
@@ -203,16 +204,18 @@ static int32_t fn_rid(const ladon_fabric *f, uint32_t comp, int32_t vf) {
 }
 
 /* The requester of flow `id` on fabric `f`: a workload's function, or a
-** replay requester "replay.DEV.vfK" / "replay.HOST.cpuN" (00:00.0). */
-static int32_t flow_rid(const ladon_fabric *f, const char *id) {
+** replay requester "replay.DEV.vfK" / "replay.HOST.cpuN" (00:00.0); its
+** component goes to *comp. */
+static int32_t flow_rid(const ladon_fabric *f, const char *id, uint32_t *comp) {
   const ladon__topo *t = f->topo;
   for (size_t i = 0; i < t->n_workloads; i++)
-    if (!strcmp(t->workloads[i].name, id))
+    if (!strcmp(t->workloads[i].name, id)) {
+      *comp = t->workloads[i].on.comp;
       return fn_rid(f, t->workloads[i].on.comp, t->workloads[i].on.vf);
+    }
   if (strncmp(id, "replay.", 7)) return -1;
   const char *name = id + 7, *dot = strrchr(name, '.');
   if (!dot) return -1;
-  if (!strncmp(dot + 1, "cpu", 3)) return 0;
   char dev[256];
   size_t n = (size_t)(dot - name);
   if (n >= sizeof dev) return -1;
@@ -220,6 +223,8 @@ static int32_t flow_rid(const ladon_fabric *f, const char *id) {
   dev[n] = '\0';
   int32_t c = ladon__topo_find(t, dev);
   if (c < 0) return -1;
+  *comp = (uint32_t)c;
+  if (!strncmp(dot + 1, "cpu", 3)) return 0;
   int32_t vf = !strcmp(dot + 1, "pf") ? -1 : !strncmp(dot + 1, "vf", 2) ? atoi(dot + 3) : -2;
   return vf == -2 ? -1 : fn_rid(f, (uint32_t)c, vf);
 }
@@ -249,15 +254,84 @@ static const char *sender(const ladon_fabric *f, uint32_t i, unsigned dir) {
   return f->topo->comps[dir == LADON_LINK_DOWN ? l->a.comp : l->b.comp].name;
 }
 
+/* PCIe domains for attribution: components joined by links, an NTB's two
+** sides apart (node 2c + 1 is side "b" of NTB c).  Union-find. */
+static bool is_ntb(const ladon_fabric *f, uint32_t c) {
+  return !strcmp(f->topo->comps[c].type->name, "ntb");
+}
+static uint32_t node_of(const ladon_fabric *f, const ladon__topo_end *e) {
+  return 2 * e->comp + (is_ntb(f, e->comp) && !strcmp(e->port, "b"));
+}
+static uint32_t find(uint32_t *up, uint32_t x) {
+  while (up[x] != x) x = up[x] = up[up[x]];
+  return x;
+}
+/* Domain (a root node) of every link into `dom`; `up` has 2 n_comps. */
+static void link_domains(const ladon_fabric *f, uint32_t *up, uint32_t *dom) {
+  for (uint32_t i = 0; i < 2 * f->topo->n_comps; i++) up[i] = i;
+  for (size_t i = 0; i < f->topo->n_links; i++) {
+    uint32_t a = find(up, node_of(f, &f->topo->links[i].a));
+    uint32_t b = find(up, node_of(f, &f->topo->links[i].b));
+    up[a] = b;
+  }
+  for (size_t i = 0; i < f->topo->n_links; i++)
+    dom[i] = find(up, node_of(f, &f->topo->links[i].a));
+}
+
+/* The (ID, domain) pairs the requester goes by: its own ID in its domain,
+** and the proxy IDs NTBs give it in the domains beyond them (a TLP entering
+** side s with an ID in the side's requester-ID table leaves side s^1 with
+** the proxy ID; applied until nothing new appears: NTB behind NTB). */
+typedef struct alias {
+  uint16_t id;
+  uint32_t dom;
+} alias;
+static size_t rid_aliases(const ladon_fabric *f, uint32_t *up, uint16_t rid, uint32_t comp,
+                          alias *out, size_t cap) {
+  size_t n = 0;
+  out[n++] = (alias){rid, find(up, 2 * comp)};
+  for (size_t done = 0; done < n; done++)
+    for (uint32_t c = 0; c < f->topo->n_comps; c++) {
+      if (!is_ntb(f, c)) continue;
+      for (unsigned side = 0; side < 2; side++) {
+        if (find(up, 2 * c + side) != out[done].dom) continue;
+        const ladon_imap *m = ladon__ntb_rid_map((const ladon__ntb *)f->inst[c], side);
+        const ladon_imap_entry *e = m ? ladon_imap_lookup(m, out[done].id) : NULL;
+        if (e == NULL) continue;
+        alias x = {(uint16_t)(e->target + (out[done].id - e->lo)), find(up, 2 * c + (side ^ 1u))};
+        bool seen = false;
+        for (size_t k = 0; k < n && !seen; k++) seen = out[k].id == x.id && out[k].dom == x.dom;
+        if (!seen && n < cap) out[n++] = x;
+      }
+    }
+  return n;
+}
+
 /* The flow's hops on one side, in path order, as JSON. */
-static json_t *hops_json(const side *s, int32_t rid) {
+static json_t *hops_json(const side *s, int32_t rid, uint32_t comp) {
   json_t *arr = json_array();
   if (rid < 0) return arr;
-  size_t n = 0;
+  const ladon_fabric *f = s->f;
+  uint32_t *up = malloc(2 * (f->topo->n_comps + 1) * sizeof *up);
+  uint32_t *dom = malloc((f->topo->n_links + 1) * sizeof *dom);
   hop *v = malloc(HOPS_CAP * sizeof *v);
-  if (v == NULL) return arr;
-  for (size_t i = 0; i < HOPS_CAP; i++)
-    if (s->hops[i].used && s->hops[i].rid == (uint16_t)rid && s->hops[i].n) v[n++] = s->hops[i];
+  if (!up || !dom || !v) {
+    free(up), free(dom), free(v);
+    return arr;
+  }
+  link_domains(f, up, dom);
+  alias ids[16];
+  size_t n_ids = rid_aliases(f, up, (uint16_t)rid, comp, ids, 16);
+  size_t n = 0;
+  for (size_t i = 0; i < HOPS_CAP; i++) {
+    const hop *h = &s->hops[i];
+    bool mine = false;
+    for (size_t k = 0; h->used && k < n_ids && !mine; k++)
+      mine = h->rid == ids[k].id && dom[h->link] == ids[k].dom;
+    if (mine && h->n) v[n++] = *h;
+  }
+  free(up);
+  free(dom);
   qsort(v, n, sizeof *v, cmp_hop);
   double prev[2] = {0, 0};
   for (size_t i = 0; i < n; i++) {
@@ -303,7 +377,9 @@ static json_t *report(side *A, side *B) {
         json_object_set(x, "throughput_gbps", json_object_get(fl[k], "throughput_gbps"));
         json_object_set_new(x, "p50_ns", json_real(lat(fl[k], "p50")));
         json_object_set_new(x, "p99_ns", json_real(lat(fl[k], "p99")));
-        json_object_set_new(x, "hops", hops_json(sides[k], flow_rid(sides[k]->f, id)));
+        uint32_t comp = 0;
+        int32_t rid = flow_rid(sides[k]->f, id, &comp);
+        json_object_set_new(x, "hops", hops_json(sides[k], rid, comp));
       }
       json_object_set_new(o, k ? "b" : "a", x);
     }

@@ -46,6 +46,17 @@ for f in d["flows"]:
         assert req == sorted(req), req
     assert len(b["hops"]) > len(a["hops"])
 PY
+# Single-host SR-IOV against Ladon with four compute hosts: req-resp's reads
+# cross an NTB to a compute host on B, and the breakdown follows them there
+# (past the NTB they carry a proxy requester ID) and back.
+L=$src/configs/ladon
+"$ladon" compare "$L/single-host.json" "$L/ladon-4ch.json" --workloads-of "$L/single-host.json" \
+  >"$tmp/ladon.txt" || fail "ladon: exit status $?"
+awk '$0 == "req-resp" {on = 1} /^$/ {on = 0} on' "$tmp/ladon.txt" >"$tmp/rr.txt"
+grep -Eq " req +ntb[0-9]+ -> ntb[0-9]+-b.up " "$tmp/rr.txt" || fail "ladon: no request hop past the NTB"
+grep -Eq " cpl +ch[0-9]+ -> ntb[0-9]+-b.down " "$tmp/rr.txt" || fail "ladon: no completion hop from the compute host"
+[ "$(grep -c "ntb" "$tmp/rr.txt")" = 4 ] || fail "ladon: req-resp crosses one NTB: $(cat "$tmp/rr.txt")"
+
 # With a trace recorded on the NIC's link, both replay it.
 "$ladon" compare "$src/configs/replay/req-resp.json" "$src/configs/replay/req-resp.json" \
   --trace "$src/traces/req-resp.ltr.gz" >"$tmp/same.txt" || fail "trace: exit status $?"
