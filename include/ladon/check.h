@@ -109,7 +109,10 @@ typedef struct ladon_check_summary {
 
 /*
 ** Checks the configured fabric `fabric` (as ladon_fabric_load() built it;
-** probes advance its simulation).  `opts` may be NULL.  On LADON_OK stores
+** probes advance its simulation and register an interrupt hook on each
+** host).  `opts` may be NULL.  One check at a time per process (the walk
+** keeps its scratch state in static storage).  Free the check before the
+** fabric.  On LADON_OK stores
 ** a new check owned by the caller in *out -- whether or not it found
 ** violations.  Errors: LADON_EINVAL for NULL arguments, LADON_ENOMEM; `err`
 ** may be NULL.
