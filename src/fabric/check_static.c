@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "fabric/check_int.h"
+#include "fabric/check_walk_int.h"
 #include "models/host.h"
 #include "models/iommu.h"
 #include "models/ntb.h"
@@ -28,34 +29,17 @@
 #include "pcie/cfgspace_int.h"
 #include "pcie/pci_regs.h"
 
-#define CK_MAX_HOPS 24
-#define CK_HOP 200
-#define MSI_LO LADON__HOST_MSI_BASE
-#define MSI_HI LADON__HOST_MSI_LAST
 
-typedef struct ck_walk {
-  ladon_check *c;
-  uint32_t req;
-  uint8_t access; /* LADON_IMAP_R / _W */
-  uint16_t rid;   /* now (NTBs translate it) */
-  bool crossed;   /* went through an NTB */
-  unsigned depth;
-  unsigned ncuts;
-  bool has_data;  /* an MSI-X entry's write: the data is known */
-  uint32_t data;
-  char hops[CK_MAX_HOPS][CK_HOP];
-} ck_walk;
 
 void ladon__ck_rid(uint16_t rid, char buf[16]) {
   snprintf(buf, 16, "%02x:%02x.%x", rid >> 8, (rid >> 3) & 31, rid & 7);
 }
 
-static const char *comp_name(const ck_walk *w, uint32_t comp) {
+const char *ladon__ckw_comp_name(const ck_walk *w, uint32_t comp) {
   return w->c->f->topo->comps[comp].name;
 }
 
-static void push(ck_walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void push(ck_walk *w, const char *fmt, ...) {
+void ladon__ckw_push(ck_walk *w, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   if (w->depth < CK_MAX_HOPS) vsnprintf(w->hops[w->depth], CK_HOP, fmt, ap);
@@ -63,10 +47,10 @@ static void push(ck_walk *w, const char *fmt, ...) {
   w->depth++;
 }
 
-static void pop(ck_walk *w) { w->depth--; }
+void ladon__ckw_pop(ck_walk *w) { w->depth--; }
 
 /* Emits [lo, hi] (current addresses; requester = current - delta). */
-static void emit(ck_walk *w, uint64_t lo, uint64_t hi, uint64_t delta, const ck_target *t) {
+void ladon__ckw_emit(ck_walk *w, uint64_t lo, uint64_t hi, uint64_t delta, const ck_target *t) {
   char chain[CK_MAX_HOPS * (CK_HOP + 4)];
   size_t n = 0;
   chain[0] = '\0';
@@ -83,13 +67,13 @@ static void emit(ck_walk *w, uint64_t lo, uint64_t hi, uint64_t delta, const ck_
   ladon__ck_add(w->c, w->req, w->access, lo - delta, hi - delta, &tt, chain, w->crossed);
 }
 
-static void stop(ck_walk *w, uint64_t lo, uint64_t hi, uint64_t delta, uint32_t comp,
+void ladon__ckw_stop(ck_walk *w, uint64_t lo, uint64_t hi, uint64_t delta, uint32_t comp,
                  uint8_t why, uint32_t fn, uint64_t at, uint8_t fault) {
   ck_target t = {.kind = CK_T_STOP, .stop = why, .fault = fault, .rid = w->rid,
                  .comp = comp, .fn = fn, .at = at};
   /* What a fault record will hold: the address as the IOMMU sees it. */
   if (why == CK_STOP_IOMMU || why == CK_STOP_IR) t.at = lo;
-  emit(w, lo, hi, delta, &t);
+  ladon__ckw_emit(w, lo, hi, delta, &t);
 }
 
 bool ladon__ck_link_peer(const ladon_fabric *f, uint32_t comp, const char *port,
@@ -124,35 +108,30 @@ static void arrive(ck_walk *w, uint32_t comp, const char *port, uint64_t lo, uin
                    uint64_t delta);
 
 /* Leaves component `comp` through `port`. */
-static void leave(ck_walk *w, uint32_t comp, const char *port, uint64_t lo, uint64_t hi,
+void ladon__ckw_leave(ck_walk *w, uint32_t comp, const char *port, uint64_t lo, uint64_t hi,
                   uint64_t delta) {
   uint32_t peer;
   const char *pp;
   size_t l;
   if (!ladon__ck_link_peer(w->c->f, comp, port, &peer, &pp, &l)) {
-    stop(w, lo, hi, delta, comp, CK_STOP_NO_LINK, 0, 0, 0);
+    ladon__ckw_stop(w, lo, hi, delta, comp, CK_STOP_NO_LINK, 0, 0, 0);
     return;
   }
   if (w->depth >= CK_MAX_HOPS) {
-    stop(w, lo, hi, delta, comp, CK_STOP_LOOP, 0, 0, 0);
+    ladon__ckw_stop(w, lo, hi, delta, comp, CK_STOP_LOOP, 0, 0, 0);
     return;
   }
-  push(w, "link %s", w->c->f->topo->links[l].name);
+  ladon__ckw_push(w, "link %s", w->c->f->topo->links[l].name);
   arrive(w, peer, pp, lo, hi, delta);
-  pop(w);
+  ladon__ckw_pop(w);
 }
 
 /* ---- splitting ------------------------------------------------------------ */
 
 /* Cut points inside (lo, hi]: a cut at p starts a piece.  Collected, then
-** sorted and made unique by cuts_done(). */
-#define CK_CUTS 4096
-typedef struct cuts {
-  uint64_t p[CK_CUTS];
-  unsigned n;
-} cuts;
+** sorted and made unique by ladon__ckw_cuts_done(). */
 
-static void cut(cuts *k, uint64_t lo, uint64_t hi, uint64_t p) {
+void ladon__ckw_cut(cuts *k, uint64_t lo, uint64_t hi, uint64_t p) {
   if (p <= lo || p > hi || k->n == CK_CUTS) return;
   k->p[k->n++] = p;
 }
@@ -165,16 +144,16 @@ static int cmp_u64(const void *a, const void *b) {
 /* One cut set per nesting level of the walk. */
 static cuts ck_pool[2 * CK_MAX_HOPS + 8];
 
-static cuts *cuts_get(ck_walk *w) {
+cuts *ladon__ckw_cuts_get(ck_walk *w) {
   cuts *k = &ck_pool[w->ncuts < 2 * CK_MAX_HOPS + 7 ? w->ncuts : 2 * CK_MAX_HOPS + 7];
   w->ncuts++;
   k->n = 0;
   return k;
 }
 
-static void cuts_put(ck_walk *w) { w->ncuts--; }
+void ladon__ckw_cuts_put(ck_walk *w) { w->ncuts--; }
 
-static void cuts_done(cuts *k) {
+void ladon__ckw_cuts_done(cuts *k) {
   qsort(k->p, k->n, sizeof k->p[0], cmp_u64);
   unsigned m = 0;
   for (unsigned i = 0; i < k->n; i++)
@@ -183,13 +162,13 @@ static void cuts_done(cuts *k) {
 }
 
 /* Cuts at both ends of [a, b]. */
-static void cut_range(cuts *k, uint64_t lo, uint64_t hi, uint64_t a, uint64_t b) {
-  cut(k, lo, hi, a);
-  if (b != UINT64_MAX) cut(k, lo, hi, b + 1);
+void ladon__ckw_cut_range(cuts *k, uint64_t lo, uint64_t hi, uint64_t a, uint64_t b) {
+  ladon__ckw_cut(k, lo, hi, a);
+  if (b != UINT64_MAX) ladon__ckw_cut(k, lo, hi, b + 1);
 }
 
 static void cut_window(cuts *k, uint64_t lo, uint64_t hi, const ladon__cfg_window *win) {
-  if (win->valid) cut_range(k, lo, hi, win->base, win->limit);
+  if (win->valid) ladon__ckw_cut_range(k, lo, hi, win->base, win->limit);
 }
 
 static bool in_win(const ladon__cfg_window *win, uint64_t a, bool need_enable) {
@@ -254,7 +233,7 @@ void ladon__ck_static_free(ladon_check *c) {
 static void sw_arrive(ck_walk *w, uint32_t comp, unsigned in, uint64_t lo, uint64_t hi,
                       uint64_t delta) {
   ladon__switch *sw = w->c->f->inst[comp];
-  const char *name = comp_name(w, comp);
+  const char *name = ladon__ckw_comp_name(w, comp);
   unsigned np = ladon__switch_port_count(sw);
   const ck_swcache *k0 = sw_ports(w->c, comp);
   if (k0 == NULL) {
@@ -271,29 +250,29 @@ static void sw_arrive(ck_walk *w, uint32_t comp, unsigned in, uint64_t lo, uint6
     unsigned bus = w->rid >> 8;
     bool below = br[in].bus_valid && bus >= br[in].secondary && bus <= br[in].subordinate;
     if ((acs[in] & PCI_ACS_SV) && !below) {
-      push(w, "%s.%s ACS source validation (bus %02x not in %02x-%02x)", name, pn, bus,
+      ladon__ckw_push(w, "%s.%s ACS source validation (bus %02x not in %02x-%02x)", name, pn, bus,
            br[in].secondary, br[in].subordinate);
-      stop(w, lo, hi, delta, comp, CK_STOP_SW_ACS, in, 0, 0);
-      pop(w);
+      ladon__ckw_stop(w, lo, hi, delta, comp, CK_STOP_SW_ACS, in, 0, 0);
+      ladon__ckw_pop(w);
       return;
     }
     if (!br[in].bus_master) {
-      push(w, "%s.%s Bus Master Enable clear", name, pn);
-      stop(w, lo, hi, delta, comp, CK_STOP_SW_UR, in, 0, 0);
-      pop(w);
+      ladon__ckw_push(w, "%s.%s Bus Master Enable clear", name, pn);
+      ladon__ckw_stop(w, lo, hi, delta, comp, CK_STOP_SW_UR, in, 0, 0);
+      ladon__ckw_pop(w);
       return;
     }
   }
-  cuts *k = cuts_get(w);
+  cuts *k = ladon__ckw_cuts_get(w);
   for (unsigned i = 0; i < np; i++) {
     cut_window(k, lo, hi, &br[i].mem);
     cut_window(k, lo, hi, &br[i].pref);
   }
   for (size_t i = 0; i < ladon_imap_count(mm); i++) {
     const ladon_imap_entry *e = ladon_imap_at(mm, i);
-    cut_range(k, lo, hi, e->lo, e->hi);
+    ladon__ckw_cut_range(k, lo, hi, e->lo, e->hi);
   }
-  cuts_done(k);
+  ladon__ckw_cuts_done(k);
   for (unsigned s = 0; s <= k->n; s++) {
     uint64_t a = s == 0 ? lo : k->p[s - 1];
     uint64_t b = s == k->n ? hi : k->p[s] - 1;
@@ -301,505 +280,107 @@ static void sw_arrive(ck_walk *w, uint32_t comp, unsigned in, uint64_t lo, uint6
     if (in == LADON__SWITCH_UP) {
       if (in_mem_windows(&br[LADON__SWITCH_UP], a, true) && e) {
         sw_port_name((unsigned)e->user, qn);
-        push(w, "%s.%s window [0x%llx-0x%llx]", name, qn, (unsigned long long)e->lo,
+        ladon__ckw_push(w, "%s.%s window [0x%llx-0x%llx]", name, qn, (unsigned long long)e->lo,
              (unsigned long long)e->hi);
-        leave(w, comp, qn, a, b, delta);
-        pop(w);
+        ladon__ckw_leave(w, comp, qn, a, b, delta);
+        ladon__ckw_pop(w);
       } else {
-        push(w, "%s.up: no downstream window", name);
-        stop(w, a, b, delta, comp, CK_STOP_SW_UR, in, 0, 0);
-        pop(w);
+        ladon__ckw_push(w, "%s.up: no downstream window", name);
+        ladon__ckw_stop(w, a, b, delta, comp, CK_STOP_SW_UR, in, 0, 0);
+        ladon__ckw_pop(w);
       }
       continue;
     }
     if (in_mem_windows(&br[in], a, false)) {
-      push(w, "%s.%s own %s [0x%llx-0x%llx]%s", name, pn, win_name(&br[in], a),
+      ladon__ckw_push(w, "%s.%s own %s [0x%llx-0x%llx]%s", name, pn, win_name(&br[in], a),
            (unsigned long long)win_lo(&br[in], a), (unsigned long long)win_hi(&br[in], a),
            (acs[in] & PCI_ACS_UF) ? ", ACS upstream forwarding" : "");
       if (acs[in] & PCI_ACS_UF) {
-        if (br[LADON__SWITCH_UP].bus_master) leave(w, comp, "up", a, b, delta);
-        else stop(w, a, b, delta, comp, CK_STOP_SW_UR, LADON__SWITCH_UP, 0, 0);
+        if (br[LADON__SWITCH_UP].bus_master) ladon__ckw_leave(w, comp, "up", a, b, delta);
+        else ladon__ckw_stop(w, a, b, delta, comp, CK_STOP_SW_UR, LADON__SWITCH_UP, 0, 0);
       } else {
-        stop(w, a, b, delta, comp, CK_STOP_SW_UR, in, 0, 0);
+        ladon__ckw_stop(w, a, b, delta, comp, CK_STOP_SW_UR, in, 0, 0);
       }
-      pop(w);
+      ladon__ckw_pop(w);
       continue;
     }
     if (e && e->user > 0) {
       sw_port_name((unsigned)e->user, qn);
       if (acs[in] & PCI_ACS_RR) {
-        push(w, "%s.%s ACS P2P request redirect (peer %s window [0x%llx-0x%llx])", name, pn,
+        ladon__ckw_push(w, "%s.%s ACS P2P request redirect (peer %s window [0x%llx-0x%llx])", name, pn,
              qn, (unsigned long long)e->lo, (unsigned long long)e->hi);
-        if (br[LADON__SWITCH_UP].bus_master) leave(w, comp, "up", a, b, delta);
-        else stop(w, a, b, delta, comp, CK_STOP_SW_UR, LADON__SWITCH_UP, 0, 0);
+        if (br[LADON__SWITCH_UP].bus_master) ladon__ckw_leave(w, comp, "up", a, b, delta);
+        else ladon__ckw_stop(w, a, b, delta, comp, CK_STOP_SW_UR, LADON__SWITCH_UP, 0, 0);
       } else {
-        push(w, "%s.%s peer-to-peer to %s window [0x%llx-0x%llx] (no ACS redirect)", name, pn,
+        ladon__ckw_push(w, "%s.%s peer-to-peer to %s window [0x%llx-0x%llx] (no ACS redirect)", name, pn,
              qn, (unsigned long long)e->lo, (unsigned long long)e->hi);
-        leave(w, comp, qn, a, b, delta);
+        ladon__ckw_leave(w, comp, qn, a, b, delta);
       }
-      pop(w);
+      ladon__ckw_pop(w);
       continue;
     }
     if (in_mem_windows(&br[LADON__SWITCH_UP], a, false)) {
-      push(w, "%s.%s: inside the switch's windows, no port claims it", name, pn);
-      stop(w, a, b, delta, comp, CK_STOP_SW_UR, in, 0, 0);
-      pop(w);
+      ladon__ckw_push(w, "%s.%s: inside the switch's windows, no port claims it", name, pn);
+      ladon__ckw_stop(w, a, b, delta, comp, CK_STOP_SW_UR, in, 0, 0);
+      ladon__ckw_pop(w);
       continue;
     }
-    push(w, "%s.%s -> up (outside the switch's windows)", name, pn);
-    if (br[LADON__SWITCH_UP].bus_master) leave(w, comp, "up", a, b, delta);
-    else stop(w, a, b, delta, comp, CK_STOP_SW_UR, LADON__SWITCH_UP, 0, 0);
-    pop(w);
+    ladon__ckw_push(w, "%s.%s -> up (outside the switch's windows)", name, pn);
+    if (br[LADON__SWITCH_UP].bus_master) ladon__ckw_leave(w, comp, "up", a, b, delta);
+    else ladon__ckw_stop(w, a, b, delta, comp, CK_STOP_SW_UR, LADON__SWITCH_UP, 0, 0);
+    ladon__ckw_pop(w);
   }
-  cuts_put(w);
-}
-
-/* ---- host --------------------------------------------------------------- */
-
-static void host_irq(ck_walk *w, uint32_t comp, uint64_t lo, uint64_t hi, uint64_t delta);
-static void irq_exact(ck_walk *w, uint32_t comp, uint64_t lo, uint64_t hi, uint64_t delta);
-
-/* A host physical range reached by a request (from root port `from`, or
-** from a CPU when from < 0). */
-static void host_hpa(ck_walk *w, uint32_t comp, int from, bool remapped, uint64_t lo,
-                     uint64_t hi, uint64_t delta) {
-  ladon__host *h = w->c->f->inst[comp];
-  const char *name = comp_name(w, comp);
-  const ladon_imap *ram = ladon__host_ram_map(h);
-  const ladon_imap *routes = ladon__host_route_map(h);
-  cuts *k = cuts_get(w);
-  if (from >= 0) cut_range(k, lo, hi, MSI_LO, MSI_HI);
-  for (size_t i = 0; i < ladon_imap_count(ram); i++)
-    cut_range(k, lo, hi, ladon_imap_at(ram, i)->lo, ladon_imap_at(ram, i)->hi);
-  for (size_t i = 0; i < ladon_imap_count(routes); i++)
-    cut_range(k, lo, hi, ladon_imap_at(routes, i)->lo, ladon_imap_at(routes, i)->hi);
-  /* Memory belonging to different owners is reported apart. */
-  cuts_done(k);
-  for (unsigned s = 0, n0 = k->n; s <= n0; s++) {
-    uint64_t a = s == 0 ? lo : k->p[s - 1];
-    uint64_t b = s == n0 ? hi : k->p[s] - 1;
-    if (!ladon_imap_lookup(ram, a)) continue;
-    for (unsigned guard = 0; guard < 1024; guard++) {
-      uint64_t end;
-      ladon__ck_mem_owner(w->c, comp, a, &end);
-      if (end >= b) break;
-      cut(k, lo, hi, end + 1);
-      a = end + 1;
-    }
-  }
-  cuts_done(k);
-  for (unsigned s = 0; s <= k->n; s++) {
-    uint64_t a = s == 0 ? lo : k->p[s - 1];
-    uint64_t b = s == k->n ? hi : k->p[s] - 1;
-    if (from >= 0 && a >= MSI_LO && b <= MSI_HI) {
-      host_irq(w, comp, a, b, delta);
-      continue;
-    }
-    const ladon_imap_entry *e = ladon_imap_lookup(ram, a);
-    if (e) {
-      push(w, "%s RAM [0x%llx-0x%llx]", name, (unsigned long long)e->lo,
-           (unsigned long long)e->hi);
-      ck_target t = {.kind = CK_T_MEM, .rid = w->rid, .comp = comp, .at = a};
-      emit(w, a, b, delta, &t);
-      pop(w);
-      continue;
-    }
-    e = ladon_imap_lookup(routes, a);
-    /* host_rx.c: a request the IOMMU remapped may go back down the port it
-    ** came from; between root ports the "p2p" policy decides. */
-    if (e && (from < 0 || ((int)e->user == from ? remapped : ladon__host_p2p_allowed(h)))) {
-      char rp[8];
-      snprintf(rp, sizeof rp, "rp%u", (unsigned)e->user);
-      push(w, "%s.%s window [0x%llx-0x%llx]%s", name, rp, (unsigned long long)e->lo,
-           (unsigned long long)e->hi,
-           from < 0 ? "" : (int)e->user == from ? " (remapped back down)" : " (root-complex peer-to-peer)");
-      leave(w, comp, rp, a, b, delta);
-      pop(w);
-      continue;
-    }
-    if (from < 0) {
-      push(w, "%s: no RAM or root-port window (master abort)", name);
-      stop(w, a, b, delta, comp, CK_STOP_ABORT, 0, 0, 0);
-    } else if (e) {
-      push(w, "%s: peer-to-peer between root ports refused", name);
-      stop(w, a, b, delta, comp, CK_STOP_HOST_UR, 0, 0, 0);
-    } else {
-      push(w, "%s: no RAM or root-port window (Unsupported Request)", name);
-      stop(w, a, b, delta, comp, CK_STOP_HOST_UR, 0, 0, 0);
-    }
-    pop(w);
-  }
-  cuts_put(w);
-}
-
-typedef struct iommu_visit {
-  ck_walk *w;
-  uint32_t comp;
-  int from;
-  uint64_t delta;
-  uint64_t next;  /* first address not yet covered */
-  uint64_t hi;
-  uint32_t domain;
-  const char *iommu_name;
-} iommu_visit;
-
-static void iommu_gap(iommu_visit *v, uint64_t a, uint64_t b) {
-  ck_walk *w = v->w;
-  uint8_t reason = w->access == LADON_IMAP_W ? 0x05 : 0x06;
-  push(w, "%s domain %u: no page-table entry", v->iommu_name, v->domain);
-  stop(w, a, b, v->delta, v->comp, CK_STOP_IOMMU, 0, 0, reason);
-  pop(w);
-}
-
-static int iommu_entry(void *ctx, const ladon_imap_entry *e, uint64_t lo, uint64_t hi) {
-  iommu_visit *v = ctx;
-  ck_walk *w = v->w;
-  if (lo > v->next) iommu_gap(v, v->next, lo - 1);
-  push(w, "%s domain %u entry %u iova 0x%llx..0x%llx -> 0x%llx (%s%s, %s pages)",
-       v->iommu_name, v->domain, e->id, (unsigned long long)e->lo, (unsigned long long)e->hi,
-       (unsigned long long)e->target, (e->perms & LADON_IMAP_R) ? "R" : "",
-       (e->perms & LADON_IMAP_W) ? "W" : "",
-       e->page_shift == 30 ? "1G" : e->page_shift == 21 ? "2M" : "4K");
-  if ((e->perms & w->access) != w->access) {
-    stop(w, lo, hi, v->delta, v->comp, CK_STOP_IOMMU, 0, 0,
-         w->access == LADON_IMAP_W ? 0x05 : 0x06);
-  } else {
-    uint64_t off = e->target - e->lo; /* current -> HPA */
-    host_hpa(w, v->comp, v->from, true, lo + off, hi + off, v->delta + off);
-  }
-  pop(w);
-  v->next = hi + 1;
-  return hi == UINT64_MAX ? 1 : 0;
-}
-
-/* A memory request from below, at root port `rp`. */
-static void host_up(ck_walk *w, uint32_t comp, unsigned rp, uint64_t lo, uint64_t hi,
-                    uint64_t delta) {
-  ladon__host *h = w->c->f->inst[comp];
-  const char *name = comp_name(w, comp);
-  ladon__cfg_bridge br;
-  memset(&br, 0, sizeof br);
-  const ladon__cfg *cfg = ladon__host_rp_cfg(h, rp);
-  ladon__cfg_bridge_decode(cfg, &br);
-  uint16_t acs = ladon__cfg_acs_ctrl(cfg);
-  unsigned bus = w->rid >> 8;
-  if (!br.bus_master) {
-    push(w, "%s.rp%u Bus Master Enable clear", name, rp);
-    stop(w, lo, hi, delta, comp, CK_STOP_RP, rp, 0, 0);
-    pop(w);
-    return;
-  }
-  if ((acs & PCI_ACS_SV) &&
-      !(br.bus_valid && bus >= br.secondary && bus <= br.subordinate)) {
-    push(w, "%s.rp%u ACS source validation", name, rp);
-    stop(w, lo, hi, delta, comp, CK_STOP_RP, rp, 0, 0);
-    pop(w);
-    return;
-  }
-  ladon__iommu *io = ladon__host_iommu(h);
-  cuts *k = cuts_get(w);
-  cut_range(k, lo, hi, MSI_LO, MSI_HI);
-  cuts_done(k);
-  for (unsigned s = 0; s <= k->n; s++) {
-    uint64_t a = s == 0 ? lo : k->p[s - 1];
-    uint64_t b = s == k->n ? hi : k->p[s] - 1;
-    if (a >= MSI_LO && b <= MSI_HI) {
-      /* The interrupt range is decoded before DMA remapping (host_rx.c). */
-      host_irq(w, comp, a, b, delta);
-      continue;
-    }
-    if (io == NULL) {
-      host_hpa(w, comp, (int)rp, false, a, b, delta);
-      continue;
-    }
-    char iname[96], rs[16];
-    snprintf(iname, sizeof iname, "%s.iommu", name);
-    ladon__ck_rid(w->rid, rs);
-    unsigned aw = ladon__iommu_config_get(io)->address_width_bits;
-    uint64_t top = aw >= 64 ? UINT64_MAX : (UINT64_C(1) << aw) - 1;
-    /* The address width is checked before the context (iommu.c). */
-    if (a > top) {
-      push(w, "%s: beyond the %u-bit address width", iname, aw);
-      stop(w, a, b, delta, comp, CK_STOP_IOMMU, 0, 0, 0x04);
-      pop(w);
-      continue;
-    }
-    uint64_t b2 = b;
-    if (b2 > top) {
-      push(w, "%s: beyond the %u-bit address width", iname, aw);
-      stop(w, top + 1, b, delta, comp, CK_STOP_IOMMU, 0, 0, 0x04);
-      pop(w);
-      b2 = top;
-    }
-    const ladon_imap_entry *ctx = ladon_imap_lookup(ladon__iommu_context_map(io), w->rid);
-    if (ctx == NULL) {
-      push(w, "%s context %s: not present", iname, rs);
-      stop(w, a, b2, delta, comp, CK_STOP_IOMMU, 0, 0, 0x02);
-      pop(w);
-      continue;
-    }
-    uint32_t dom = (uint32_t)ctx->target;
-    push(w, "%s context %s -> domain %u", iname, rs, dom);
-    iommu_visit v = {w, comp, (int)rp, delta, a, b2, dom, iname};
-    const ladon_imap *pt = ladon__iommu_domain_map(io, dom);
-    int ended = pt ? ladon_imap_visit(pt, a, b2, iommu_entry, &v) : 0;
-    if (!ended && v.next <= b2) iommu_gap(&v, v.next, b2);
-    pop(w);
-  }
-  cuts_put(w);
-}
-
-/* An MSI-X entry's write: address `lo` and the walk's data, exactly as
-** host_irq.c and iommu.c decode them. */
-static void irq_exact(ck_walk *w, uint32_t comp, uint64_t lo, uint64_t hi, uint64_t delta) {
-  ladon__host *h = w->c->f->inst[comp];
-  const char *name = comp_name(w, comp);
-  ladon__iommu *io = ladon__host_iommu(h);
-  uint64_t a = lo;
-  char rs[16];
-  ladon__ck_rid(w->rid, rs);
-  if (io == NULL) {
-    unsigned mode = (w->data >> 8) & 7u, id = (unsigned)((a >> 12) & 0xffu);
-    unsigned vector = w->data & 0xffu;
-    bool logical = (a >> 2) & 1u;
-    unsigned core = id;
-    if (logical) {
-      core = 8;
-      for (unsigned k = 0; k < 8; k++)
-        if ((id >> k) & 1u) {
-          core = k;
-          break;
-        }
-    }
-    if ((a & 0x10) || (mode != 0 && mode != 1) || vector < 16 || core >= ladon__host_cpus(h)) {
-      push(w, "%s MSI address 0x%llx data 0x%x: not deliverable (remappable without an IOMMU, "
-           "delivery mode, vector or destination)", name, (unsigned long long)a, w->data);
-      stop(w, lo, hi, delta, comp, CK_STOP_MSI, 0, 0, 0);
-      pop(w);
-      return;
-    }
-    push(w, "%s MSI compatibility format: destination %u, vector %u", name, core, vector);
-    ck_target t = {.kind = CK_T_IRQ, .rid = w->rid, .comp = comp, .fn = core, .at = vector};
-    emit(w, lo, hi, delta, &t);
-    pop(w);
-    return;
-  }
-  char iname[96];
-  snprintf(iname, sizeof iname, "%s.iommu", name);
-  if (!(a & 0x10)) {
-    push(w, "%s: compatibility-format interrupt blocked", iname);
-    stop(w, lo, hi, delta, comp, CK_STOP_IR, 0, 0, 0x25);
-    pop(w);
-    return;
-  }
-  uint32_t hd = (uint32_t)(((a >> 5) & 0x7fff) | ((a >> 2) & 1) << 15);
-  if (a & 0x8) hd += w->data & 0xffff;
-  ladon__iommu_irte e;
-  if (!ladon__iommu_irte_get(io, hd, &e)) {
-    push(w, "%s IRTE %u: not present", iname, hd);
-    stop(w, lo, hi, delta, comp, CK_STOP_IR, 0, hd,
-         hd >= ladon__iommu_irte_count(io) && hd > 0xffff ? 0x21 : 0x22);
-    pop(w);
-    return;
-  }
-  bool ok = true;
-  if (e.sid_verify == 1) {
-    static const uint16_t sq_mask[4] = {0xffff, 0xfffb, 0xfff9, 0xfff8};
-    uint16_t m = sq_mask[e.sid_qualifier & 3];
-    ok = (w->rid & m) == (e.source_id & m);
-  } else if (e.sid_verify == 2) {
-    unsigned bus = w->rid >> 8;
-    ok = bus >= (unsigned)(e.source_id >> 8) && bus <= (e.source_id & 0xffu);
-  }
-  char sid[16];
-  ladon__ck_rid(e.source_id, sid);
-  push(w, "%s IRTE %u (dest core %u, vector %u, SVT %u, SID %s, SQ %u)", iname, hd, e.dest_cpu,
-       e.vector, e.sid_verify, sid, e.sid_qualifier);
-  if (ok) {
-    ck_target t = {.kind = CK_T_IRQ, .rid = w->rid, .comp = comp, .fn = e.dest_cpu,
-                   .at = e.vector};
-    emit(w, lo, hi, delta, &t);
-  } else {
-    stop(w, lo, hi, delta, comp, CK_STOP_IR, 0, hd, 0x26);
-  }
-  pop(w);
-}
-
-/* A write into the interrupt range [lo, hi] with the walk's requester ID. */
-static void host_irq(ck_walk *w, uint32_t comp, uint64_t lo, uint64_t hi, uint64_t delta) {
-  ladon__host *h = w->c->f->inst[comp];
-  const char *name = comp_name(w, comp);
-  ladon__iommu *io = ladon__host_iommu(h);
-  push(w, "%s interrupt range 0x%llx-0x%llx", name, (unsigned long long)MSI_LO,
-       (unsigned long long)MSI_HI);
-  if (w->access != LADON_IMAP_W) {
-    push(w, "%s: reads of the interrupt range are unsupported", name);
-    stop(w, lo, hi, delta, comp, CK_STOP_HOST_UR, 0, 0, 0);
-    pop(w);
-    pop(w);
-    return;
-  }
-  ladon_check *c = w->c;
-  if (w->has_data) {
-    irq_exact(w, comp, lo, hi, delta);
-    pop(w);
-    return;
-  }
-  if (io == NULL) {
-    /* Compatibility format only (host_irq.c): destination ID in address
-    ** bits 19:12, physical mode = core; any vector of the data. */
-    unsigned cpus = ladon__host_cpus(h);
-    for (unsigned core = 0; core < cpus; core++) {
-      uint64_t a = MSI_LO | (uint64_t)core << 12;
-      if (a + 0xfff < lo || a > hi) continue;
-      uint64_t x = a < lo ? lo : a;
-      push(w, "%s MSI compatibility format, destination %u (no interrupt remapping)", name,
-           core);
-      ck_target t = {.kind = CK_T_IRQ, .rid = w->rid, .comp = comp, .fn = core, .at = 0x30};
-      size_t before = c->n_reach;
-      emit(w, x, x, delta, &t);
-      if (c->n_reach > before) {
-        c->reach[c->n_reach - 1].probe_addr = x - delta;
-        c->reach[c->n_reach - 1].probe_data = 0x30;
-        c->reach[c->n_reach - 1].probe_set = true;
-      }
-      pop(w);
-    }
-    pop(w);
-    return;
-  }
-  /* Interrupt remapping (VT-d §5.1.2.2, §9.10): remappable addresses carry
-  ** a handle; with SHV the data adds a subhandle, so a requester free to
-  ** choose address and data reaches every entry. */
-  char iname[96], rs[16];
-  snprintf(iname, sizeof iname, "%s.iommu", name);
-  ladon__ck_rid(w->rid, rs);
-  uint32_t n = ladon__iommu_irte_count(io);
-  uint32_t fails = 0, first_fail = 0;
-  char fail_list[120] = "";
-  size_t fl = 0;
-  bool any_handle = hi - lo >= 0x100000 - 1 || (hi - lo) >= 64;
-  for (uint32_t hd = 0; hd < n; hd++) {
-    ladon__iommu_irte e;
-    if (!ladon__iommu_irte_get(io, hd, &e)) continue;
-    uint64_t a = MSI_LO | ((uint64_t)(hd & 0x7fff) << 5) | 0x10 | ((uint64_t)(hd >> 15) << 2);
-    if (!any_handle && (a < lo || a > hi)) continue;
-    bool ok = true;
-    if (e.sid_verify == 1) {
-      static const uint16_t sq_mask[4] = {0xffff, 0xfffb, 0xfff9, 0xfff8};
-      uint16_t m = sq_mask[e.sid_qualifier & 3];
-      ok = (w->rid & m) == (e.source_id & m);
-    } else if (e.sid_verify == 2) {
-      unsigned bus = w->rid >> 8;
-      ok = bus >= (unsigned)(e.source_id >> 8) && bus <= (e.source_id & 0xffu);
-    }
-    char sid[16];
-    ladon__ck_rid(e.source_id, sid);
-    if (!ok) {
-      /* Entries whose source-id check refuses this requester: one record. */
-      if (fails++ == 0) first_fail = hd;
-      if (fl < sizeof fail_list - 16)
-        fl += (size_t)snprintf(fail_list + fl, sizeof fail_list - fl, "%s%u", fl ? "," : "", hd);
-      continue;
-    }
-    push(w, "%s IRTE %u (dest core %u, vector %u, SVT %u, SID %s, SQ %u)", iname, hd,
-         e.dest_cpu, e.vector, e.sid_verify, sid, e.sid_qualifier);
-    size_t before = c->n_reach;
-    uint64_t x = a >= lo && a <= hi ? a : lo;
-    {
-      ck_target t = {.kind = CK_T_IRQ, .rid = w->rid, .comp = comp, .fn = e.dest_cpu,
-                     .at = e.vector};
-      emit(w, x, x, delta, &t);
-    }
-    if (c->n_reach > before) {
-      ck_reach *r = &c->reach[c->n_reach - 1];
-      bool exact = a >= lo && a <= hi;
-      r->probe_addr = (exact ? a : (MSI_LO | 0x18)) - delta;
-      r->probe_data = exact ? 0 : hd; /* SHV: the data is the subhandle */
-      r->probe_set = true;
-    }
-    pop(w);
-  }
-  if (fails) {
-    uint64_t a = MSI_LO | ((uint64_t)(first_fail & 0x7fff) << 5) | 0x10 |
-                 ((uint64_t)(first_fail >> 15) << 2);
-    bool exact = a >= lo && a <= hi;
-    uint64_t x = exact ? a : lo;
-    push(w, "%s IRTEs %s%s (%u entries): source-id verification fails for %s", iname,
-         fail_list, fl >= sizeof fail_list - 16 ? ",..." : "", fails, rs);
-    size_t before = c->n_reach;
-    stop(w, x, x, delta, comp, CK_STOP_IR, 0, first_fail, 0x26);
-    if (c->n_reach > before) {
-      ck_reach *r = &c->reach[c->n_reach - 1];
-      r->probe_addr = (exact ? a : (MSI_LO | 0x18)) - delta;
-      r->probe_data = exact ? 0 : first_fail;
-      r->probe_set = true;
-    }
-    pop(w);
-  }
-  /* Everything else: compatibility format (0x25) or no IRTE (0x22). */
-  push(w, "%s: no present IRTE / compatibility format blocked", iname);
-  uint64_t x = lo;
-  size_t before = c->n_reach;
-  stop(w, x, x, delta, comp, CK_STOP_IR, 0, 0, (x & 0x10) ? 0x22 : 0x25);
-  if (c->n_reach > before) {
-    ck_reach *r = &c->reach[c->n_reach - 1];
-    r->probe_addr = x - delta;
-    r->probe_data = 0;
-    r->probe_set = true;
-  }
-  pop(w);
-  pop(w);
+  ladon__ckw_cuts_put(w);
 }
 
 /* ---- endpoint ------------------------------------------------------------ */
 
 static void dev_arrive(ck_walk *w, uint32_t comp, uint64_t lo, uint64_t hi, uint64_t delta) {
   ladon__sriov *d = w->c->f->inst[comp];
-  const char *name = comp_name(w, comp);
+  const char *name = ladon__ckw_comp_name(w, comp);
   ladon__sriov_fn *pf = ladon__sriov_fn_at(d, 0);
   const ladon__cfg *pfc = ladon__sriov_fn_cfg(pf);
   ladon__cfg_range r;
   ladon__cfg_vf_bar vb;
   bool has_pf = ladon__cfg_bar_range(pfc, 0, &r) == LADON_OK && r.enabled;
   bool has_vf = ladon__cfg_sriov_vf_bar(pfc, 0, &vb) == LADON_OK && vb.enabled && vb.size_bytes;
-  cuts *k = cuts_get(w);
-  if (has_pf) cut_range(k, lo, hi, r.base, r.base + r.size_bytes - 1);
+  cuts *k = ladon__ckw_cuts_get(w);
+  if (has_pf) ladon__ckw_cut_range(k, lo, hi, r.base, r.base + r.size_bytes - 1);
   if (has_vf) {
     uint64_t n = vb.total_bytes / vb.size_bytes;
     uint64_t i = lo > vb.base ? (lo - vb.base) / vb.size_bytes : 0;
     for (; i <= n && vb.base + i * vb.size_bytes <= hi; i++)
-      cut(k, lo, hi, vb.base + i * vb.size_bytes);
+      ladon__ckw_cut(k, lo, hi, vb.base + i * vb.size_bytes);
   }
-  cuts_done(k);
+  ladon__ckw_cuts_done(k);
   for (unsigned s = 0; s <= k->n; s++) {
     uint64_t a = s == 0 ? lo : k->p[s - 1];
     uint64_t b = s == k->n ? hi : k->p[s] - 1;
     if (has_pf && a >= r.base && a - r.base < r.size_bytes) {
-      push(w, "%s.pf BAR0 [0x%llx-0x%llx]", name, (unsigned long long)r.base,
+      ladon__ckw_push(w, "%s.pf BAR0 [0x%llx-0x%llx]", name, (unsigned long long)r.base,
            (unsigned long long)(r.base + r.size_bytes - 1));
       ck_target t = {.kind = CK_T_BAR, .rid = w->rid, .comp = comp, .fn = 0, .at = a - r.base};
-      emit(w, a, b, delta, &t);
-      pop(w);
+      ladon__ckw_emit(w, a, b, delta, &t);
+      ladon__ckw_pop(w);
       continue;
     }
     if (has_vf && a >= vb.base && a - vb.base < vb.total_bytes) {
       uint64_t rel = a - vb.base;
       uint32_t n = (uint32_t)(rel / vb.size_bytes) + 1;
       uint64_t base = vb.base + (uint64_t)(n - 1) * vb.size_bytes;
-      push(w, "%s.vf%u BAR0 [0x%llx-0x%llx] (VF BAR0 + %u x 0x%llx)", name, n - 1,
+      ladon__ckw_push(w, "%s.vf%u BAR0 [0x%llx-0x%llx] (VF BAR0 + %u x 0x%llx)", name, n - 1,
            (unsigned long long)base, (unsigned long long)(base + vb.size_bytes - 1), n - 1,
            (unsigned long long)vb.size_bytes);
       ck_target t = {.kind = CK_T_BAR, .rid = w->rid, .comp = comp, .fn = n, .at = a - base};
-      emit(w, a, b, delta, &t);
-      pop(w);
+      ladon__ckw_emit(w, a, b, delta, &t);
+      ladon__ckw_pop(w);
       continue;
     }
-    push(w, "%s: no BAR claims it", name);
-    stop(w, a, b, delta, comp, CK_STOP_DEV_UR, 0, 0, 0);
-    pop(w);
+    ladon__ckw_push(w, "%s: no BAR claims it", name);
+    ladon__ckw_stop(w, a, b, delta, comp, CK_STOP_DEV_UR, 0, 0, 0);
+    ladon__ckw_pop(w);
   }
-  cuts_put(w);
+  ladon__ckw_cuts_put(w);
 }
 
 /* ---- NTB ------------------------------------------------------------------ */
@@ -807,7 +388,7 @@ static void dev_arrive(ck_walk *w, uint32_t comp, uint64_t lo, uint64_t hi, uint
 static void ntb_arrive(ck_walk *w, uint32_t comp, unsigned side, uint64_t lo, uint64_t hi,
                        uint64_t delta) {
   ladon__ntb *ntb = w->c->f->inst[comp];
-  const char *name = comp_name(w, comp);
+  const char *name = ladon__ckw_comp_name(w, comp);
   const ladon_params *p = w->c->f->topo->comps[comp].params;
   const char *sn = side ? "b" : "a";
   const ladon__cfg *cfg = ladon__ntb_cfg(ntb, side);
@@ -819,28 +400,28 @@ static void ntb_arrive(ck_walk *w, uint32_t comp, unsigned side, uint64_t lo, ui
             bar[i].base && bar[i].size_bytes;
   uint32_t lut = (uint32_t)ladon_params_u64(p, "lut_entries");
   uint64_t esz = ladon__ntb_lut_entry_bytes(ntb);
-  cuts *k = cuts_get(w);
+  cuts *k = ladon__ckw_cuts_get(w);
   for (unsigned i = 0; i < 6; i += 2)
-    if (on[i]) cut_range(k, lo, hi, bar[i].base, bar[i].base + bar[i].size_bytes - 1);
+    if (on[i]) ladon__ckw_cut_range(k, lo, hi, bar[i].base, bar[i].base + bar[i].size_bytes - 1);
   for (size_t i = 0; i < ladon_imap_count(xm); i++)
-    cut_range(k, lo, hi, ladon_imap_at(xm, i)->lo, ladon_imap_at(xm, i)->hi);
+    ladon__ckw_cut_range(k, lo, hi, ladon_imap_at(xm, i)->lo, ladon_imap_at(xm, i)->hi);
   bool up = ladon__ntb_link_is_up(ntb);
-  cuts_done(k);
+  ladon__ckw_cuts_done(k);
   for (unsigned s = 0; s <= k->n; s++) {
     uint64_t a = s == 0 ? lo : k->p[s - 1];
     uint64_t b = s == k->n ? hi : k->p[s] - 1;
     if (on[0] && a >= bar[0].base && a - bar[0].base < bar[0].size_bytes) {
-      push(w, "%s.%s BAR0 registers", name, sn);
+      ladon__ckw_push(w, "%s.%s BAR0 registers", name, sn);
       ck_target t = {.kind = CK_T_REG, .rid = w->rid, .comp = comp, .fn = side,
                      .at = a - bar[0].base};
-      emit(w, a, b, delta, &t);
-      pop(w);
+      ladon__ckw_emit(w, a, b, delta, &t);
+      ladon__ckw_pop(w);
       continue;
     }
     if (!up) {
-      push(w, "%s: link down", name);
-      stop(w, a, b, delta, comp, CK_STOP_NTB_LINK, side, 0, 0);
-      pop(w);
+      ladon__ckw_push(w, "%s: link down", name);
+      ladon__ckw_stop(w, a, b, delta, comp, CK_STOP_NTB_LINK, side, 0, 0);
+      ladon__ckw_pop(w);
       continue;
     }
     const ladon_imap_entry *e = ladon_imap_lookup(xm, a);
@@ -849,24 +430,24 @@ static void ntb_arrive(ck_walk *w, uint32_t comp, unsigned side, uint64_t lo, ui
       if (in2 && lut && esz) {
         uint64_t idx = (a - bar[2].base) / esz, last = (b - bar[2].base) / esz;
         if (last > idx)
-          push(w, "%s.%s BAR2 LUT entries %llu-%llu disabled", name, sn, (unsigned long long)idx,
+          ladon__ckw_push(w, "%s.%s BAR2 LUT entries %llu-%llu disabled", name, sn, (unsigned long long)idx,
                (unsigned long long)last);
         else
-          push(w, "%s.%s BAR2 LUT entry %llu disabled", name, sn, (unsigned long long)idx);
-        stop(w, a, b, delta, comp, CK_STOP_NTB_LUT, side, idx, 0);
+          ladon__ckw_push(w, "%s.%s BAR2 LUT entry %llu disabled", name, sn, (unsigned long long)idx);
+        ladon__ckw_stop(w, a, b, delta, comp, CK_STOP_NTB_LUT, side, idx, 0);
       } else {
-        push(w, "%s.%s: no enabled window translates it", name, sn);
-        stop(w, a, b, delta, comp, CK_STOP_NTB_WINDOW, side, 0, 0);
+        ladon__ckw_push(w, "%s.%s: no enabled window translates it", name, sn);
+        ladon__ckw_stop(w, a, b, delta, comp, CK_STOP_NTB_WINDOW, side, 0, 0);
       }
-      pop(w);
+      ladon__ckw_pop(w);
       continue;
     }
     unsigned wbar = (unsigned)(e->user >> 16), li = (unsigned)(e->user & 0xffff);
     if (li == 0xffff)
-      push(w, "%s.%s BAR%u window [0x%llx-0x%llx] -> 0x%llx", name, sn, wbar,
+      ladon__ckw_push(w, "%s.%s BAR%u window [0x%llx-0x%llx] -> 0x%llx", name, sn, wbar,
            (unsigned long long)e->lo, (unsigned long long)e->hi, (unsigned long long)e->target);
     else
-      push(w, "%s.%s BAR%u LUT entry %u [0x%llx-0x%llx] -> 0x%llx", name, sn, wbar, li,
+      ladon__ckw_push(w, "%s.%s BAR%u LUT entry %u [0x%llx-0x%llx] -> 0x%llx", name, sn, wbar, li,
            (unsigned long long)e->lo, (unsigned long long)e->hi, (unsigned long long)e->target);
     /* Requester-ID translation (ntb_xlate.c). */
     const ladon_imap_entry *re = ladon_imap_lookup(ladon__ntb_rid_map(ntb, side), w->rid);
@@ -877,31 +458,31 @@ static void ntb_arrive(ck_walk *w, uint32_t comp, unsigned side, uint64_t lo, ui
     if (re) {
       proxy = plx ? (uint16_t)((re->target & 0xfff8u) | (w->rid & 7u)) : (uint16_t)re->target;
     } else if (ladon_params_bool(p, "id_protection") && w->access == LADON_IMAP_W) {
-      push(w, "%s.%s requester-ID table: %s not listed, ID protection on", name, sn, rs);
-      stop(w, a, b, delta, comp, CK_STOP_NTB_ID, side, 0, 0);
-      pop(w);
-      pop(w);
+      ladon__ckw_push(w, "%s.%s requester-ID table: %s not listed, ID protection on", name, sn, rs);
+      ladon__ckw_stop(w, a, b, delta, comp, CK_STOP_NTB_ID, side, 0, 0);
+      ladon__ckw_pop(w);
+      ladon__ckw_pop(w);
       continue;
     } else {
       proxy = plx ? (uint16_t)((far & 0xfff8u) | (w->rid & 7u)) : far;
     }
     ladon__ck_rid(proxy, ps);
     if (re)
-      push(w, "%s.%s requester-ID entry %u: %s -> %s", name, sn, re->id, rs, ps);
+      ladon__ckw_push(w, "%s.%s requester-ID entry %u: %s -> %s", name, sn, re->id, rs, ps);
     else
-      push(w, "%s.%s requester %s not listed: crosses as %s", name, sn, rs, ps);
+      ladon__ckw_push(w, "%s.%s requester %s not listed: crosses as %s", name, sn, rs, ps);
     uint16_t saved = w->rid;
     bool crossed = w->crossed;
     w->rid = proxy;
     w->crossed = true;
     uint64_t off = e->target - e->lo;
-    leave(w, comp, side ? "a" : "b", a + off, b + off, delta + off);
+    ladon__ckw_leave(w, comp, side ? "a" : "b", a + off, b + off, delta + off);
     w->rid = saved;
     w->crossed = crossed;
-    pop(w);
-    pop(w);
+    ladon__ckw_pop(w);
+    ladon__ckw_pop(w);
   }
-  cuts_put(w);
+  ladon__ckw_cuts_put(w);
 }
 
 /* ---- dispatch -------------------------------------------------------------- */
@@ -913,13 +494,13 @@ static void arrive(ck_walk *w, uint32_t comp, const char *port, uint64_t lo, uin
   if (ladon__ck_is(c, comp, "switch")) {
     sw_arrive(w, comp, sw_port_index(port), lo, hi, delta);
   } else if (ladon__ck_is(c, comp, "host")) {
-    host_up(w, comp, (unsigned)strtoul(port + 2, NULL, 10), lo, hi, delta);
+    ladon__ckw_host_up(w, comp, (unsigned)strtoul(port + 2, NULL, 10), lo, hi, delta);
   } else if (ladon__ck_is(c, comp, "sriov_nic")) {
     dev_arrive(w, comp, lo, hi, delta);
   } else if (ladon__ck_is(c, comp, "ntb")) {
     ntb_arrive(w, comp, strcmp(port, "a") ? 1u : 0u, lo, hi, delta);
   } else {
-    stop(w, lo, hi, delta, comp, CK_STOP_DEV_UR, 0, 0, 0);
+    ladon__ckw_stop(w, lo, hi, delta, comp, CK_STOP_DEV_UR, 0, 0, 0);
   }
 }
 
@@ -933,27 +514,27 @@ typedef struct ept_visit {
 } ept_visit;
 
 static void ept_gap(ept_visit *v, uint64_t a, uint64_t b) {
-  push(v->w, "%s EPT: not mapped", v->w->c->f->topo->vms[v->vm].name);
-  stop(v->w, a, b, 0, v->host, CK_STOP_EPT, v->vm, 0, 0);
-  pop(v->w);
+  ladon__ckw_push(v->w, "%s EPT: not mapped", v->w->c->f->topo->vms[v->vm].name);
+  ladon__ckw_stop(v->w, a, b, 0, v->host, CK_STOP_EPT, v->vm, 0, 0);
+  ladon__ckw_pop(v->w);
 }
 
 static int ept_entry(void *ctx, const ladon_imap_entry *e, uint64_t lo, uint64_t hi) {
   ept_visit *v = ctx;
   ck_walk *w = v->w;
   if (lo > v->next) ept_gap(v, v->next, lo - 1);
-  push(w, "%s EPT entry %u gpa 0x%llx..0x%llx -> 0x%llx (%s%s%s)",
+  ladon__ckw_push(w, "%s EPT entry %u gpa 0x%llx..0x%llx -> 0x%llx (%s%s%s)",
        w->c->f->topo->vms[v->vm].name, e->id, (unsigned long long)e->lo,
        (unsigned long long)e->hi, (unsigned long long)e->target,
        (e->perms & LADON_IMAP_R) ? "R" : "", (e->perms & LADON_IMAP_W) ? "W" : "",
        (e->perms & LADON_IMAP_X) ? "X" : "");
   if ((e->perms & w->access) != w->access) {
-    stop(w, lo, hi, 0, v->host, CK_STOP_EPT, v->vm, 0, 0);
+    ladon__ckw_stop(w, lo, hi, 0, v->host, CK_STOP_EPT, v->vm, 0, 0);
   } else {
     uint64_t off = e->target - e->lo;
-    host_hpa(w, v->host, -1, false, lo + off, hi + off, off);
+    ladon__ckw_host_hpa(w, v->host, -1, false, lo + off, hi + off, off);
   }
-  pop(w);
+  ladon__ckw_pop(w);
   v->next = hi + 1;
   return hi == UINT64_MAX ? 1 : 0;
 }
@@ -978,12 +559,12 @@ static void msix_entries(ladon_check *c, uint32_t req) {
     w.rid = q->rid;
     w.has_data = true;
     w.data = data;
-    push(&w, "%s.%s MSI-X entry %u: address 0x%llx data 0x%x%s%s", comp_name(&w, q->comp),
+    ladon__ckw_push(&w, "%s.%s MSI-X entry %u: address 0x%llx data 0x%x%s%s", ladon__ckw_comp_name(&w, q->comp),
          ladon__sriov_fn_label(fn), v, (unsigned long long)addr, data,
          masked ? " (masked)" : "", enabled ? "" : " (MSI-X disabled)");
     size_t before = c->n_reach;
     uint64_t a = addr & ~UINT64_C(3);
-    leave(&w, q->comp, "up", a, a + 3, 0);
+    ladon__ckw_leave(&w, q->comp, "up", a, a + 3, 0);
     for (size_t i = before; i < c->n_reach; i++) {
       c->reach[i].probe_addr = a;
       c->reach[i].probe_data = data;
@@ -1005,9 +586,9 @@ void ladon__ck_walk_requester(ladon_check *c, uint32_t req) {
       if (q->as_rid != q->rid) {
         char rs[16];
         ladon__ck_rid(q->as_rid, rs);
-        push(&w, "%s forges requester ID %s", comp_name(&w, q->comp), rs);
+        ladon__ckw_push(&w, "%s forges requester ID %s", ladon__ckw_comp_name(&w, q->comp), rs);
       }
-      leave(&w, q->comp, "up", 0, UINT64_MAX, 0);
+      ladon__ckw_leave(&w, q->comp, "up", 0, UINT64_MAX, 0);
       if (acc == 1 && q->as_rid == q->rid) msix_entries(c, req);
     } else if (q->kind == CK_REQ_VCPU) {
       ladon__host *h = c->f->inst[q->host];
@@ -1019,7 +600,7 @@ void ladon__ck_walk_requester(ladon_check *c, uint32_t req) {
       if (!ended) ept_gap(&v, v.next, UINT64_MAX);
     } else {
       w.rid = 0;
-      host_hpa(&w, q->comp, -1, false, 0, UINT64_MAX, 0);
+      ladon__ckw_host_hpa(&w, q->comp, -1, false, 0, UINT64_MAX, 0);
     }
   }
 }
