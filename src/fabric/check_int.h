@@ -3,6 +3,9 @@
 **
 **   check_static.c  the symbolic walk: requests of every requester composed
 **                   through the fabric's real tables, interval by interval
+**                   (switches, endpoints, NTBs, requesters)
+**   check_host.c    the walk through root complexes, IOMMUs and interrupt
+**                   remapping (check_walk_int.h: the walk's helpers)
 **   check_policy.c  requesters, owners of targets, verdicts, forged IDs
 **   check_probe.c   probe TLPs in the timed simulation, evidence of where
 **                   each one ended
