@@ -617,3 +617,31 @@ TEST(LadonMgr, TwoNtbsBetweenTheSameHostsAreNotALoop) {
   EXPECT_EQ(lb.f, nullptr);
   EXPECT_NE(std::string(lb.err.text).find("closes a loop"), std::string::npos) << lb.err.text;
 }
+
+TEST(LadonMgr, EachHostEnumeratesItsOwnDomainUpToTheNtEndpoint) {
+  Loaded l(Topology({}));
+  ASSERT_NE(l.f, nullptr) << l.err.text;
+  uint32_t mh = l.comp("mh"), ch0 = l.comp("ch0"), ntb0 = l.comp("ntb0");
+  // The NTB answers in both domains, as side a in the MH's and side b in
+  // the CH's, each a Type 0 NT endpoint (class 0680h) with its own BARs.
+  const ladon__enum_fn *a = ladon__fabric_fn_in(l.f, mh, ntb0);
+  const ladon__enum_fn *b = ladon__fabric_fn_in(l.f, ch0, ntb0);
+  ASSERT_TRUE(a && b);
+  EXPECT_STREQ(a->port, "a");
+  EXPECT_STREQ(b->port, "b");
+  EXPECT_FALSE(a->bridge);
+  EXPECT_NE(a->bars[2].size, 0u);
+  EXPECT_NE(b->bars[2].addr, 0u);
+  // The CH's walk stopped there: the NIC and the switch are the MH's only.
+  EXPECT_EQ(ladon__fabric_fn_in(l.f, ch0, l.comp("nic0")), nullptr);
+  const ladon__enum_domain *d = ladon__fabric_domain(l.f, ch0);
+  ASSERT_NE(d, nullptr);
+  for (size_t i = 0; i < d->n; i++) {
+    EXPECT_NE(d->fns[i].comp, l.comp("sw0"));
+    EXPECT_NE(d->fns[i].comp, l.comp("ntb1"));
+  }
+  // Bus numbers are per domain: both CH-side endpoints sit on bus 1 of
+  // their own host (root port 00:01.0's secondary bus).
+  EXPECT_EQ(b->bdf >> 8, 1);
+  EXPECT_EQ(ladon__fabric_fn_in(l.f, l.comp("ch1"), l.comp("ntb1"))->bdf >> 8, 1);
+}
