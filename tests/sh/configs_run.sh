@@ -61,13 +61,17 @@ done
 ls "$src"/configs/ladon/{single-host,ladon-2ch,ladon-4ch,ladon-8ch}.json >/dev/null ||
   fail "configs/ladon: a comparison file is missing"
 # The baseline and the Ladon variants run the same traffic: flows named
-# alike, of the same type, on the same function.
+# alike, of the same type, on the same function, for a VM of the same name
+# holding the same functions (so that `ladon compare --workloads-of` can
+# carry one file's flows to another).
 python3 -c '
 import json, sys
 sets = {}
 for path in sys.argv[1:]:
-    w = json.load(open(path))["workloads"]
-    sets[path] = {k: (v["type"], v["on"]) for k, v in w.items()}
+    d = json.load(open(path))
+    w = d["workloads"]
+    sets[path] = {k: (v["type"], v["on"], v["target"],
+                      sorted(d["vms"][v["target"]]["functions"])) for k, v in w.items()}
 first = next(iter(sets.values()))
 for path, s in sets.items():
     if s != first:
