@@ -70,12 +70,6 @@ static uint32_t find_ntb(const ladon_fabric *f, uint32_t mh, uint32_t ch,
   return LADON__LMGR_NONE;
 }
 
-/* Largest page shift (30, 21, 12) that aligns all three. */
-static unsigned page_shift(uint64_t a, uint64_t b, uint64_t bytes) {
-  uint64_t m = a | b | bytes;
-  return !(m & (GiB - 1)) ? 30 : !(m & (2 * MiB - 1)) ? 21 : 12;
-}
-
 /* A message positioned at the function's place in the topology. */
 static ladon_status at_fn(ladon_fabric *f, const ladon__topo_function *fn,
                           ladon_error *err, ladon_status code, const char *fmt,
@@ -193,14 +187,12 @@ static ladon_status program_mh_side(ladon_fabric *f, ladon__lmgr_assign *a,
                    "(lut_entries) to carry interrupts to host '%s'",
                    t->comps[a->ntb].name, t->comps[a->ch].name);
     a->mh_win_xlate = xlate;
-    /* The interrupt window: at most 1 MiB onto 0xFEE00000 (the whole
-    ** interrupt range, Intel SDM Vol. 3 §10.11.1). */
-    uint64_t msi_bytes = bar4 < MiB ? bar4 : MiB;
+    /* The interrupt window: BAR4 onto the aligned block holding 0xFEE00000
+    ** (the interrupt range, Intel SDM Vol. 3 §10.11.1). */
     uint64_t msi_xlate = LADON__HOST_MSI_BASE & ~(bar4 - 1);
     if (first_on_ntb &&
         ((st = ladon__ntb_set_window(ntb, a->mh_side, 2, xlate, bar2, err)) ||
-         (st = ladon__ntb_set_window(ntb, a->mh_side, 4, msi_xlate,
-                                     bar4 > MiB ? bar4 : msi_bytes, err))))
+         (st = ladon__ntb_set_window(ntb, a->mh_side, 4, msi_xlate, bar4, err))))
       return model_err(f, fn, st, err);
     a->msi_addr_base = ep->bars[4].addr + (LADON__HOST_MSI_BASE - msi_xlate);
   } else {
@@ -250,7 +242,7 @@ static ladon_status program_mh_side(ladon_fabric *f, ladon__lmgr_assign *a,
       uint64_t mh = esz ? a->mh_win_base + (uint64_t)idx++ * esz
                         : a->mh_win_base + (r[i].hpa + o - a->mh_win_xlate);
       st = ladon__iommu_map(iommu, a->iommu_domain, r[i].gpa + o, step, mh,
-                            LADON_IMAP_RW, page_shift(r[i].gpa + o, mh, step), err);
+                            LADON_IMAP_RW, ladon__lmgr_page_shift(r[i].gpa + o, mh, step), err);
       if (st) return model_err(f, fn, st, err);
     }
   }
@@ -258,7 +250,9 @@ static ladon_status program_mh_side(ladon_fabric *f, ladon__lmgr_assign *a,
   ** with ACS redirect they reach the MH IOMMU, which lets them through to
   ** the window and nowhere else (write-only, reference notes §5.3 c.2). */
   uint64_t msi_page = a->msi_addr_base & ~(uint64_t)0xfff;
-  uint64_t msi_bytes = esz && esz < MiB ? esz : MiB;
+  uint64_t msi_win = esz ? esz : bar4; /* the interrupt window's size */
+  uint64_t msi_bytes = msi_win - (LADON__HOST_MSI_BASE & (msi_win - 1));
+  if (msi_bytes > MiB) msi_bytes = MiB; /* the interrupt range, no more */
   st = ladon__iommu_map(iommu, a->iommu_domain, msi_page, msi_bytes, msi_page,
                         LADON_IMAP_W, 12, err);
   return st ? model_err(f, fn, st, err) : LADON_OK;
@@ -485,7 +479,7 @@ ladon_status ladon__lmgr_assign_fn(ladon_fabric *f, uint32_t vmi, uint32_t fni,
       for (size_t i = 0; i < nr && !mapped; i++)
         if ((st = ladon__iommu_map(mh_iommu, a.iommu_domain, r[i].gpa, r[i].bytes,
                                    r[i].hpa, LADON_IMAP_RW,
-                                   page_shift(r[i].gpa, r[i].hpa, r[i].bytes), err)))
+                                   ladon__lmgr_page_shift(r[i].gpa, r[i].hpa, r[i].bytes), err)))
           return model_err(f, fn, st, err);
     }
   }

@@ -10,6 +10,17 @@
 #define LADON__LMGR_VECTOR_FIRST 0x30u
 #define LADON__LMGR_VECTOR_LAST 0xefu
 
+/* The largest IOMMU page shift (30, 21, 12) that aligns an IOVA, its
+** target and the size alike: the fewest PTEs (and IOTLB entries) a driver
+** would use for the range. */
+static inline unsigned ladon__lmgr_page_shift(uint64_t iova, uint64_t phys,
+                                              uint64_t bytes) {
+  uint64_t m = iova | phys | bytes;
+  return !(m & ((UINT64_C(1) << 30) - 1))   ? 30
+         : !(m & ((UINT64_C(1) << 21) - 1)) ? 21
+                                            : 12;
+}
+
 /*
 ** The CH IOMMU, when the CH has one: the assignment's proxy ID gets a
 ** context whose domain maps the VM's CH pages 1:1 (the MH-side window

@@ -23,9 +23,9 @@ ladon_status ladon__lmgr_ch_iommu(ladon_fabric *f, ladon__lmgr_assign *a,
   const ladon__host_range *r;
   size_t n = ladon__host_vm_ranges(vm, &r);
   for (size_t i = 0; i < n; i++) {
-    unsigned shift = (r[i].hpa | r[i].bytes) & ((UINT64_C(1) << 21) - 1) ? 12 : 21;
-    if ((st = ladon__iommu_map(iommu, a->ch_iommu_domain, r[i].hpa, r[i].bytes,
-                               r[i].hpa, LADON_IMAP_RW, shift, err)))
+    if ((st = ladon__iommu_map(iommu, a->ch_iommu_domain, r[i].hpa, r[i].bytes, r[i].hpa,
+                               LADON_IMAP_RW,
+                               ladon__lmgr_page_shift(r[i].hpa, r[i].hpa, r[i].bytes), err)))
       return st;
   }
   return LADON_OK;

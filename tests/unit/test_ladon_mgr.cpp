@@ -645,3 +645,32 @@ TEST(LadonMgr, EachHostEnumeratesItsOwnDomainUpToTheNtEndpoint) {
   EXPECT_EQ(b->bdf >> 8, 1);
   EXPECT_EQ(ladon__fabric_fn_in(l.f, l.comp("ch1"), l.comp("ntb1"))->bdf >> 8, 1);
 }
+
+TEST(LadonMgr, TheInterruptWindowIsWriteOnlyAndNoLargerThanItsBar) {
+  // A 64 KiB BAR4 reaches 0xFEE00000-0xFEE0FFFF (APIC IDs 0-15): the MH
+  // IOMMU lets the VF write exactly that, and read none of it.
+  Opts o;
+  o.ntb = R"("bar2_size": "8GiB", "bar4_size": "64KiB")";
+  Loaded l(Topology(o));
+  ASSERT_NE(l.f, nullptr) << l.err.text;
+  const ladon__lmgr_assign *a = l.assign(0);
+  const ladon_imap *dom = ladon__iommu_domain_map(ladon__host_iommu(l.host("mh")), a->iommu_domain);
+  uint64_t out;
+  EXPECT_EQ(ladon_imap_translate(dom, a->msi_addr_base, 4, LADON_IMAP_W, &out, nullptr),
+            LADON_IMAP_HIT);
+  EXPECT_EQ(out, a->msi_addr_base);
+  EXPECT_EQ(ladon_imap_translate(dom, a->msi_addr_base + 0xfffc, 4, LADON_IMAP_W, &out, nullptr),
+            LADON_IMAP_HIT);
+  EXPECT_NE(ladon_imap_translate(dom, a->msi_addr_base + 0x10000, 4, LADON_IMAP_W, &out, nullptr),
+            LADON_IMAP_HIT);
+  EXPECT_NE(ladon_imap_translate(dom, a->msi_addr_base, 4, LADON_IMAP_R, &out, nullptr),
+            LADON_IMAP_HIT);
+  int n = 0;
+  ASSERT_EQ(ladon__host_irq_hook(
+                l.host("ch0"), [](void *c, uint32_t, uint8_t, uint16_t) { ++*static_cast<int *>(c); },
+                &n),
+            LADON_OK);
+  ASSERT_EQ(ladon__sriov_msix_raise(l.vf(0), 0), LADON__MSIX_SENT);
+  l.run_for(LADON_US(20));
+  EXPECT_EQ(n, 1);
+}
