@@ -97,6 +97,7 @@ typedef struct ladon__ntb_side {
   ladon__ntb_win win[6];        /* direct windows by BAR number */
   ladon__ntb_lut *lut;          /* lut_entries entries (BAR2) */
   ladon__ntb_rid *rids;         /* rid_entries entries */
+  uint32_t rids_on;             /* how many are enabled (ladon__ntb_rebuild_rids) */
   ladon_imap *xmap, *ridmap;
   /* Egress: TLPs leaving by this side. */
   ladon__ntb_fifo q[LADON__NTB_QS];
@@ -120,6 +121,7 @@ struct ladon__ntb {
   ladon__ntb_config cfg;
   bool link_enabled;
   ladon__ntb_side s[LADON__NTB_SIDES];
+  ladon__ntb_item *spare;       /* items that left, kept for reuse (next) */
 };
 
 /* ---- ntb_xlate.c ---- */

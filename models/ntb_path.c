@@ -108,7 +108,8 @@ static void pump(ladon__ntb *ntb, unsigned e) {
         ladon_port_consume_credits(ntb->s[it->in_side].port, it->cr_cls, it->cr_tc, 1,
                                    it->cr_data);
       ladon_hist_add(ntb->s[it->in_side].st.transit_ps, now - it->t_arrive_ps);
-      free(it);
+      it->next = ntb->spare; /* kept: the datapath allocates nothing per TLP */
+      ntb->spare = it;
     }
     if (blocked) break; /* younger classes may not pass a blocked older TLP */
   }
@@ -126,8 +127,14 @@ void ladon__ntb_tx_ready(void *owner, ladon_port *port) {
 ** on side `in` return when `t` leaves; otherwise they are returned now. */
 static void emit(ladon__ntb *ntb, unsigned in, unsigned e, ladon_tlp *t,
                  const ladon_tlp *credits_of, bool hold, uint16_t orig_rid, uint16_t orig_tag) {
-  ladon__ntb_item *it = calloc(1, sizeof *it);
+  ladon__ntb_item *it = ntb->spare;
   ladon_time_ps now = ladon_sim_now(ntb->sim);
+  if (it) {
+    ntb->spare = it->next;
+    memset(it, 0, sizeof *it);
+  } else {
+    it = calloc(1, sizeof *it);
+  }
   ladon_tlp_class cls = tlp_class(t);
   unsigned q = cls == LADON_TLP_CLASS_P ? LADON__NTB_Q_P
                : cls == LADON_TLP_CLASS_CPL ? LADON__NTB_Q_CPL : LADON__NTB_Q_NP;
@@ -331,5 +338,10 @@ void ladon__ntb_path_free(ladon__ntb *ntb) {
       }
       s->q[q].tail = NULL;
     }
+  }
+  while (ntb->spare) {
+    ladon__ntb_item *it = ntb->spare;
+    ntb->spare = it->next;
+    free(it);
   }
 }

@@ -137,7 +137,8 @@ static uint16_t entry_proxy(const ladon__ntb *ntb, unsigned side, unsigned i, ui
 uint16_t ladon__ntb_proxy(const ladon__ntb *ntb, unsigned side, uint16_t rid, bool *listed) {
   const ladon__ntb_side *s = &ntb->s[side];
   uint16_t far = ntb->s[side ^ 1u].rid;
-  for (unsigned i = 0; i < ntb->cfg.rid_entries; i++) {
+  /* Per TLP: skip the table scan when no entry is enabled. */
+  for (unsigned i = 0; s->rids_on && i < ntb->cfg.rid_entries; i++) {
     if (!s->rids[i].enabled) continue;
     bool hit = ntb->cfg.style == LADON__NTB_PLX
                    ? (s->rids[i].rid & 0xfff8u) == (rid & 0xfff8u)
@@ -156,9 +157,11 @@ uint16_t ladon__ntb_proxy(const ladon__ntb *ntb, unsigned side, uint16_t rid, bo
 void ladon__ntb_rebuild_rids(ladon__ntb *ntb, unsigned side) {
   ladon__ntb_side *s = &ntb->s[side];
   ladon_imap_clear(s->ridmap);
+  s->rids_on = 0;
   for (unsigned i = 0; i < ntb->cfg.rid_entries; i++) {
     ladon_imap_entry e;
     if (!s->rids[i].enabled) continue;
+    s->rids_on++;
     memset(&e, 0, sizeof e);
     e.lo = s->rids[i].rid;
     e.hi = e.lo;
