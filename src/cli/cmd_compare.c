@@ -89,7 +89,8 @@ int cli_cmd_compare(int argc, char **argv) {
   if (a == NULL || b == NULL) return bad("%s", "missing A.json or B.json");
   if (!trace == !wl_of) return bad("%s", "give one of --trace T and --workloads-of A");
   if (wl_of && strcmp(wl_of, a))
-    return bad("--workloads-of: '%s' must be A (the first topology)", wl_of);
+    return bad("--workloads-of: '%s' is not the first topology (B runs A's workloads: "
+               "give A's path again)", wl_of);
   if (n_maps && !trace) return bad("%s", "--map goes with --trace");
   if (json && !cli_ends_with(json, ".json")) return bad("--json: '%s' must end in .json", json);
   ladon_time_ps stop = 0;
