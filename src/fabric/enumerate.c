@@ -435,6 +435,33 @@ static ladon_status place(walk *w, uint32_t b, uint64_t mem_base,
 
 /* ---- programming ---- */
 
+/*
+** PCIe Base 5.0 §6.12: with an IOMMU, Linux enables ACS Source Validation,
+** P2P Request Redirect and Upstream Forwarding on every Downstream Port
+** that has the capability (pci_enable_acs), so that no function reaches a
+** peer except through the IOMMU.  Two exceptions keep the Ladon paths
+** direct: the port above an NT endpoint (a compute host reaches its VFs'
+** BARs peer to peer, confined by the NT windows, which `ladon check`
+** proves), and P2P Completion Redirect, which stays off so that the
+** completions of NTB-borne reads go straight to the NT port.
+*/
+static ladon_status enable_acs(walk *w, const ladon__enum_fn *fn) {
+  const ladon__topo *t = w->f->topo;
+  uint32_t peer;
+  const char *peer_port;
+  if (!fn->bridge || !fn->acs_cap || !fn->port || !strcmp(fn->port, "up") ||
+      ladon__host_iommu(w->host) == NULL)
+    return LADON_OK;
+  if (link_peer(t, fn->comp, fn->port, &peer, &peer_port) &&
+      !strcmp(t->comps[peer].type->name, "ntb"))
+    return LADON_OK;
+  uint32_t ctl;
+  ladon_status st = rd(w, fn->bdf, fn->acs_cap + PCI_ACS_CTRL, 2, &ctl);
+  if (st) return st;
+  return wr(w, fn->bdf, fn->acs_cap + PCI_ACS_CTRL, 2,
+            ctl | PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_UF);
+}
+
 static ladon_status program_fn(walk *w, ladon__enum_fn *fn) {
   ladon_status st;
   uint16_t bdf = fn->bdf;
@@ -472,6 +499,7 @@ static ladon_status program_fn(walk *w, ladon__enum_fn *fn) {
         return st;
     }
   }
+  if ((st = enable_acs(w, fn))) return st;
   if (fn->exp_cap) {
     /* Max_Payload_Size (§7.5.3.4): the domain's common value. */
     uint32_t ctl, code = 0;

@@ -376,22 +376,6 @@ static bool function_ids(const ladon_fabric *f, const ladon__topo_function *fn,
   return true;
 }
 
-/* PCIe Base 5.0 §6.12: ACS Source Validation, P2P Request Redirect and
-** Upstream Forwarding on the Downstream Port above the device, as Linux
-** enables them with an IOMMU: a VF's peer requests (MSI writes to an NT
-** window included) go through the IOMMU.  Completion Redirect stays off so
-** that the VF's completions to NTB-borne reads go straight to the NT port. */
-static ladon_status enable_acs(ladon_fabric *f, uint32_t mh, uint32_t dev,
-                               ladon_error *err) {
-  const ladon__enum_domain *d = ladon__fabric_domain(f, mh);
-  const ladon__enum_fn *pf = ladon__fabric_fn_in(f, mh, dev);
-  if (!d || !pf || pf->parent == UINT32_MAX) return LADON_OK;
-  const ladon__enum_fn *br = &d->fns[pf->parent];
-  if (!br->acs_cap) return LADON_OK;
-  return ladon__fabric_cfg_rmw(f, mh, br->bdf, br->acs_cap + PCI_ACS_CTRL, 2,
-                               PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_UF, err);
-}
-
 /* What the guest's Vendor/Device ID read returns: a VF's own read 0xFFFF
 ** (PCIe Base 5.0 §9.3.4.1.1-2), so the proxy answers with the PF's Vendor ID
 ** and the SR-IOV capability's VF Device ID. */
@@ -454,7 +438,6 @@ ladon_status ladon__lmgr_assign_fn(ladon_fabric *f, uint32_t vmi, uint32_t fni,
      PCIe Base 5.0 §9.3.4.1.3); on a CH the request is proxied to the MH. */
   ladon_error_clear(err);
   st = ladon__fabric_cfg_rmw(f, a.mh, a.vf_rid, PCI_COMMAND, 2, PCI_COMMAND_MASTER, err);
-  if (st == LADON_OK && mh_iommu) st = enable_acs(f, a.mh, a.dev, err);
   if (st == LADON_OK) st = read_ids(f, &a, err);
   if (st) return model_err(f, fn, st, err);
   if (a.ladon) {
