@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every configs/*.json and configs/ladon/*.json runs (`ladon run -q`, exit
-# 0) and its stats.json parses and carries the keys DESIGN §5 promises; the
+# 0), its stats.json parses and carries the keys DESIGN §5 promises, and
+# `ladon check` finds its isolation holding (exit 0); the
 # Ladon comparison set (configs/ladon) names the same flows in every file;
 # and a run is deterministic: the same config twice with the same seed gives the same
 # stats.json bytes once the wall-clock fields and the command line (which
@@ -56,6 +57,9 @@ for cfg in "$src"/configs/*.json "$src"/configs/ladon/*.json; do
   "$ladon" run -q --outdir "$tmp/$name" "$cfg" >"$tmp/$name.out" 2>&1 ||
     { fail "$name: exit $?: $(head -3 "$tmp/$name.out")"; continue; }
   python3 -c "$check_keys" "$tmp/$name/stats.json" || fail "$name: stats.json"
+  # Every shipped fabric is configured the way it claims: isolation holds.
+  "$ladon" check -q "$cfg" >"$tmp/$name.check" 2>&1 ||
+    fail "$name: ladon check exit $?: $(grep -m3 VIOLATION "$tmp/$name.check")"
 done
 [ "$n" -gt 0 ] || fail "no configs found"
 ls "$src"/configs/ladon/{single-host,ladon-2ch,ladon-4ch,ladon-8ch}.json >/dev/null ||
