@@ -109,7 +109,11 @@ static void completion(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp) {
     return;
   }
   to = ladon__host_route_bus(h, LADON_TLP_ID_BUS(tlp->req_id));
-  if (to >= 0 && (unsigned)to != rp->index && h->p2p_allow) {
+  /* A completion for a requester below the port it came up is one that ACS
+  ** P2P Completion Redirect sent up (§6.12.1.1): the root complex routes it
+  ** back down by ID, as it does redirected requests.  Between root ports,
+  ** the "p2p" policy decides. */
+  if (to >= 0 && ((unsigned)to == rp->index || h->p2p_allow)) {
     forward(h, rp, (unsigned)to, tlp);
     return;
   }

@@ -110,3 +110,26 @@ TEST(HostParams, AddressMapFollowsMemorySize) {
   EXPECT_EQ(ladon_imap_at(ram, 1)->hi, 0x13fffffffull);
   EXPECT_EQ(ladon_imap_at(ram, 1)->target, 0x80000000u);
 }
+
+// A completion that comes up a root port for a requester below that same
+// port -- what ACS P2P Completion Redirect sends up (PCIe Base 5.0
+// §6.12.1.1) -- goes back down by ID, whatever the p2p policy between
+// root ports says.
+TEST(HostP2p, RedirectedCompletionsGoBackDownTheirPort) {
+  P2p f("deny");
+  ladon_tlp *c = ladon_tlp_alloc(4);
+  c->type = LADON_TLP_CPLD;
+  c->req_id = LADON_TLP_ID(1, 3, 0);  // a peer on bus 1, below rp0
+  c->cpl_id = f.eps[0]->id;
+  c->tag = 9;
+  c->length_dw = 1;
+  c->byte_count = 4;
+  f.eps[0]->send(c);
+  f.run_for(LADON_US(2));
+  const ht::Rx *r = f.eps[0]->last(LADON_TLP_CPLD);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->tlp.req_id, LADON_TLP_ID(1, 3, 0));
+  EXPECT_EQ(r->tlp.tag, 9u);
+  EXPECT_EQ(f.stat("unexpected_completions"), 0u);
+  EXPECT_EQ(f.eps[1]->count(LADON_TLP_CPLD), 0u);
+}
