@@ -57,6 +57,19 @@ grep -Eq " req +ntb[0-9]+ -> ntb[0-9]+-b.up " "$tmp/rr.txt" || fail "ladon: no r
 grep -Eq " cpl +ch[0-9]+ -> ntb[0-9]+-b.down " "$tmp/rr.txt" || fail "ladon: no completion hop from the compute host"
 [ "$(grep -c "ntb" "$tmp/rr.txt")" = 4 ] || fail "ladon: req-resp crosses one NTB: $(cat "$tmp/rr.txt")"
 
+# Where "no penalty" stops holding: read streams bound by their outstanding
+# reads, not the link, lose throughput to the longer Ladon round trip.
+O=$L/limits/outstanding-reads.json
+"$ladon" compare "$O" "$L/ladon-2ch.json" --workloads-of "$O" --json "$tmp/o.json" \
+  >/dev/null || fail "outstanding reads: exit status $?"
+python3 - "$tmp/o.json" <<'PY' || fail "outstanding reads: Ladon costs them nothing"
+import json, sys
+d = {f["id"]: f for f in json.load(open(sys.argv[1]))["flows"]}
+for flow in ("reads-4", "reads-32"):
+    r = d[flow]["ratio"]
+    assert r["throughput"] < 0.95 and r["p50"] > 1.05, (flow, r)
+PY
+
 # With a trace recorded on the NIC's link, both replay it.
 "$ladon" compare "$src/configs/replay/req-resp.json" "$src/configs/replay/req-resp.json" \
   --trace "$src/traces/req-resp.ltr.gz" >"$tmp/same.txt" || fail "trace: exit status $?"
