@@ -36,6 +36,7 @@ static const char *const rcb_choices[] = {"64B", "128B", NULL};
 static const char *const split_choices[] = {"rcb", "mps", NULL};
 static const char *const p2p_choices[] = {"deny", "allow", NULL};
 static const char *const status_choices[] = {"UR", "CA", NULL};
+static const char *const page_choices[] = {"4KiB", "2MiB", "1GiB", NULL};
 
 static const ladon_param_desc host_params[] = {
     {"root_ports", LADON_PARAM_U64, "1", NULL,
@@ -116,6 +117,10 @@ static const ladon_param_desc host_params[] = {
     {"blocked_read_status", LADON_PARAM_ENUM, "UR", NULL,
      "completion status of a DMA read the IOMMU blocks", status_choices, NULL,
      NULL},
+    {"iommu_pages", LADON_PARAM_ENUM, "1GiB", NULL,
+     "largest IOMMU page the host maps a VM's memory with (4KiB: Linux "
+     "intel_iommu=sp_off, every page its own IOTLB entry)",
+     page_choices, NULL, NULL},
     {"iommu_address_width", LADON_PARAM_U64, "48", "bits",
      "guest address width of the IOMMU's page tables", NULL, "32", "64"},
 };

@@ -27,6 +27,8 @@ ladon_status ladon__host_iommu_create(ladon__host *h, const ladon_params *p,
   c.hit_latency_ps = ladon_params_time_ps(p, "iotlb_hit_latency");
   c.walk_access_ps = ladon_params_time_ps(p, "walk_access_latency");
   c.walkers = (uint32_t)ladon_params_u64(p, "iommu_walkers"); /* <= 1024 */
+  static const uint8_t shifts[] = {12, 21, 30};
+  c.max_page_shift = shifts[ladon_params_enum(p, "iommu_pages") % 3];
   c.blocked_read_status = h->iommu_blocked_status;
   c.address_width_bits = (uint8_t)ladon_params_u64(p, "iommu_address_width");
   snprintf(name, sizeof name, "%s.iommu", h->name);

@@ -116,6 +116,10 @@ oom:
   return NULL;
 }
 
+unsigned ladon__iommu_max_page_shift(const ladon__iommu *m) {
+  return m->cfg.max_page_shift ? m->cfg.max_page_shift : 30;
+}
+
 void ladon__iommu_free(ladon__iommu *m) {
   if (m == NULL) return;
   for (size_t i = 0; i < m->n_domains; i++) ladon_imap_free(m->domains[i].map);

@@ -48,6 +48,7 @@ typedef struct ladon__iommu_config {
   ladon_time_ps hit_latency_ps;  /* translation with an IOTLB hit */
   ladon_time_ps walk_access_ps;  /* one memory access of a walk */
   uint32_t walkers;              /* page walks in progress at once, 0 = no limit */
+  uint8_t max_page_shift;        /* largest page software maps with (12, 21, 30; 0 = 30) */
   uint8_t blocked_read_status;   /* LADON_TLP_CPL_UR or LADON_TLP_CPL_CA */
   uint8_t address_width_bits;    /* guest address width, e.g. 48 */
 } ladon__iommu_config;
@@ -112,6 +113,9 @@ ladon_status ladon__iommu_map(ladon__iommu *iommu, uint32_t domain,
 /* Unmaps a range of `domain` and invalidates the IOTLB for it. */
 void ladon__iommu_unmap(ladon__iommu *iommu, uint32_t domain, uint64_t iova,
                         uint64_t bytes);
+
+/* The largest page shift (12, 21 or 30) that system software maps with. */
+unsigned ladon__iommu_max_page_shift(const ladon__iommu *iommu);
 
 /* The page table of `domain` (borrowed), or NULL: for the checker. */
 const ladon_imap *ladon__iommu_domain_map(const ladon__iommu *iommu,

@@ -242,7 +242,7 @@ static ladon_status program_mh_side(ladon_fabric *f, ladon__lmgr_assign *a,
       uint64_t mh = esz ? a->mh_win_base + (uint64_t)idx++ * esz
                         : a->mh_win_base + (r[i].hpa + o - a->mh_win_xlate);
       st = ladon__iommu_map(iommu, a->iommu_domain, r[i].gpa + o, step, mh,
-                            LADON_IMAP_RW, ladon__lmgr_page_shift(r[i].gpa + o, mh, step), err);
+                            LADON_IMAP_RW, ladon__lmgr_page_shift(iommu, r[i].gpa + o, mh, step), err);
       if (st) return model_err(f, fn, st, err);
     }
   }
@@ -462,7 +462,7 @@ ladon_status ladon__lmgr_assign_fn(ladon_fabric *f, uint32_t vmi, uint32_t fni,
       for (size_t i = 0; i < nr && !mapped; i++)
         if ((st = ladon__iommu_map(mh_iommu, a.iommu_domain, r[i].gpa, r[i].bytes,
                                    r[i].hpa, LADON_IMAP_RW,
-                                   ladon__lmgr_page_shift(r[i].gpa, r[i].hpa, r[i].bytes), err)))
+                                   ladon__lmgr_page_shift(mh_iommu, r[i].gpa, r[i].hpa, r[i].bytes), err)))
           return model_err(f, fn, st, err);
     }
   }

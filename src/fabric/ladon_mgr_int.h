@@ -4,21 +4,23 @@
 
 #include "fabric/fabric_int.h"
 #include "models/host.h"
+#include "models/iommu.h"
 
 /* First CH host vector the manager hands out (0-31 are the CPU's
 ** exceptions, Intel SDM Vol. 3 §6.2), and the last usable one. */
 #define LADON__LMGR_VECTOR_FIRST 0x30u
 #define LADON__LMGR_VECTOR_LAST 0xefu
 
-/* The largest IOMMU page shift (30, 21, 12) that aligns an IOVA, its
-** target and the size alike: the fewest PTEs (and IOTLB entries) a driver
-** would use for the range. */
-static inline unsigned ladon__lmgr_page_shift(uint64_t iova, uint64_t phys,
-                                              uint64_t bytes) {
+/* The largest IOMMU page shift (30, 21, 12), up to the IOMMU's largest,
+** that aligns an IOVA, its target and the size alike: the fewest PTEs (and
+** IOTLB entries) a driver would use for the range. */
+static inline unsigned ladon__lmgr_page_shift(const ladon__iommu *iommu, uint64_t iova,
+                                              uint64_t phys, uint64_t bytes) {
   uint64_t m = iova | phys | bytes;
-  return !(m & ((UINT64_C(1) << 30) - 1))   ? 30
-         : !(m & ((UINT64_C(1) << 21) - 1)) ? 21
-                                            : 12;
+  unsigned max = ladon__iommu_max_page_shift(iommu);
+  return max >= 30 && !(m & ((UINT64_C(1) << 30) - 1))   ? 30
+         : max >= 21 && !(m & ((UINT64_C(1) << 21) - 1)) ? 21
+                                                         : 12;
 }
 
 /*

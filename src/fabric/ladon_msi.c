@@ -25,7 +25,7 @@ ladon_status ladon__lmgr_ch_iommu(ladon_fabric *f, ladon__lmgr_assign *a,
   for (size_t i = 0; i < n; i++) {
     if ((st = ladon__iommu_map(iommu, a->ch_iommu_domain, r[i].hpa, r[i].bytes, r[i].hpa,
                                LADON_IMAP_RW,
-                               ladon__lmgr_page_shift(r[i].hpa, r[i].hpa, r[i].bytes), err)))
+                               ladon__lmgr_page_shift(iommu, r[i].hpa, r[i].hpa, r[i].bytes), err)))
       return st;
   }
   return LADON_OK;
