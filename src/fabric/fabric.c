@@ -144,6 +144,7 @@ void ladon_fabric_free(ladon_fabric *f) {
   free(f->links);
   free(f->inst);
   free(f->workloads);
+  free(f->link_busy0_ps);
   for (size_t i = 0; i < f->n_domains; i++) free(f->domains[i].fns);
   free(f->domains);
   ladon__lmgr_free_ops(f);

@@ -16,6 +16,7 @@ struct ladon_fabric {
   ladon_link **links;   /* per topology link */
   void **workloads;     /* per topology workload: the instance */
   ladon_time_ps start_ps;       /* configuration done, workloads started */
+  uint64_t *link_busy0_ps;      /* per link and direction: busy time at start_ps */
   ladon__enum_domain *domains; /* one per host, after enumeration */
   size_t n_domains;
   ladon__lmgr_assign *assigns; /* the manager's assignments (ladon_int.h) */

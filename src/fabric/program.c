@@ -138,6 +138,16 @@ ladon_status ladon__fabric_program(ladon_fabric *f, ladon_error *err) {
 ladon_status ladon__fabric_start(ladon_fabric *f, ladon_error *err) {
   const ladon__topo *t = f->topo;
   f->start_ps = ladon_sim_now(f->sim);
+  /* Link utilisation is reported over the workloads' time, not enumeration's. */
+  f->link_busy0_ps = calloc(2 * (t->n_links ? t->n_links : 1), sizeof *f->link_busy0_ps);
+  if (f->link_busy0_ps == NULL)
+    return ladon__error_set(err, LADON_ENOMEM, NULL, 0, 0, "out of memory");
+  for (size_t i = 0; i < t->n_links; i++)
+    for (unsigned d = 0; d < 2; d++) {
+      ladon_link_counters c;
+      if (ladon_link_counters_get(f->links[i], d, &c) == LADON_OK)
+        f->link_busy0_ps[2 * i + d] = c.busy_ps;
+    }
   for (size_t i = 0; i < t->n_comps; i++) {
     const ladon_model_ops *ops = ladon__model_ops(t->comps[i].type);
     if (ops->start == NULL) continue;

@@ -19,6 +19,15 @@
 static const char *const dir_name[2] = {"down", "up"};
 static const char *const credit_name[6] = {"ph", "pd", "nph", "npd", "cplh", "cpld"};
 
+/* Busy time over elapsed time since the workloads started (the whole run
+** when the fabric never started). */
+static double utilization(const ladon_fabric *f, size_t link, unsigned dir,
+                          const ladon_link_counters *c, ladon_time_ps now) {
+  uint64_t busy0 = f->link_busy0_ps ? f->link_busy0_ps[2 * link + dir] : 0;
+  ladon_time_ps t0 = f->link_busy0_ps ? f->start_ps : 0;
+  return now > t0 ? (double)(c->busy_ps - busy0) / (double)(now - t0) : 0.0;
+}
+
 static json_t *links_json(ladon_fabric *f) {
   json_t *arr = json_array();
   ladon_time_ps now = ladon_sim_now(f->sim);
@@ -38,7 +47,7 @@ static json_t *links_json(ladon_fabric *f) {
           "{s:s, s:s, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
           "id", f->topo->links[i].name, "dir", dir_name[d], "gen",
           (json_int_t)cfg.gen, "width", (json_int_t)cfg.width, "utilization",
-          now ? (double)c.busy_ps / (double)now : 0.0, "tlps",
+          utilization(f, i, d, &c, now), "tlps",
           (json_int_t)c.tlps, "tlp_bytes", (json_int_t)c.tlp_bytes,
           "payload_bytes", (json_int_t)c.payload_bytes, "dllp_bytes",
           (json_int_t)c.dllp_bytes, "replays", (json_int_t)c.replays, "naks",
