@@ -64,3 +64,16 @@ int cli_ends_with(const char *s, const char *suffix) {
   size_t n = strlen(s), m = strlen(suffix);
   return n >= m && strcmp(s + n - m, suffix) == 0;
 }
+
+int cli_write_run_file(const char *cmd, const char *path,
+                       ladon_status (*fn)(ladon_fabric *, const ladon_run_meta *, FILE *),
+                       ladon_fabric *f, const ladon_run_meta *meta) {
+  cli_out o;
+  if (cli_out_open(&o, path) != 0) return -1;
+  if (fn(f, meta, o.f) != LADON_OK) {
+    fprintf(stderr, "ladon %s: %s: cannot write\n", cmd, path);
+    cli_out_abort(&o);
+    return -1;
+  }
+  return cli_out_commit(&o);
+}

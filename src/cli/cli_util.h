@@ -4,6 +4,8 @@
 
 #include <stdio.h>
 
+#include "ladon/fabric.h"
+
 /* SHA-256 of a file as 64 hex digits; 0 on success, -1 if unreadable. */
 int cli_sha256_file(const char *path, char hex[65]);
 
@@ -23,6 +25,15 @@ int cli_out_open(cli_out *o, const char *path);
 int cli_out_commit(cli_out *o);
 /* Closes and removes the temporary. */
 void cli_out_abort(cli_out *o);
+
+/*
+** Writes one of a run's outputs (`fn`: ladon_fabric_write_stats_json,
+** _stats_csv, _resolved) to `path` atomically; -1 with a message naming
+** the subcommand `cmd` on failure.
+*/
+int cli_write_run_file(const char *cmd, const char *path,
+                       ladon_status (*fn)(ladon_fabric *, const ladon_run_meta *, FILE *),
+                       ladon_fabric *f, const ladon_run_meta *meta);
 
 /* Creates directory `dir` and its parents; -1 with a message on failure. */
 int cli_mkdirs(const char *dir);

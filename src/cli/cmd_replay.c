@@ -63,19 +63,6 @@ static void print_error(const ladon_error *e) {
   fprintf(stderr, "%s\n", ladon_error_format(e, line, sizeof line));
 }
 
-typedef ladon_status (*writer_fn)(ladon_fabric *, const ladon_run_meta *, FILE *);
-
-static int write_file(const char *path, writer_fn fn, ladon_fabric *f,
-                      const ladon_run_meta *meta) {
-  cli_out o;
-  if (cli_out_open(&o, path) != 0) return -1;
-  if (fn(f, meta, o.f) != LADON_OK) {
-    fprintf(stderr, "ladon replay: %s: cannot write\n", path);
-    cli_out_abort(&o);
-    return -1;
-  }
-  return cli_out_commit(&o);
-}
 
 static double hist_ns(const ladon_stats *s, const char *rq, const char *leaf, double q,
                       uint64_t *count) {
@@ -239,16 +226,18 @@ int cli_cmd_replay(int argc, char **argv) {
   if (rc == CLI_OK) {
     char path[4096];
     snprintf(path, sizeof path, "%s/resolved.json", outdir);
-    if (write_file(path, ladon_fabric_write_resolved, f, &meta)) rc = CLI_BAD_INPUT;
+    if (cli_write_run_file("replay", path, ladon_fabric_write_resolved, f, &meta))
+      rc = CLI_BAD_INPUT;
     snprintf(path, sizeof path, "%s/stats.json", outdir);
-    if (rc == CLI_OK && write_file(path, ladon_fabric_write_stats_json, f, &meta))
+    if (rc == CLI_OK &&
+        cli_write_run_file("replay", path, ladon_fabric_write_stats_json, f, &meta))
       rc = CLI_BAD_INPUT;
   }
   if (rc == CLI_OK && stats &&
-      write_file(stats,
-                 cli_ends_with(stats, ".csv") ? ladon_fabric_write_stats_csv
-                                              : ladon_fabric_write_stats_json,
-                 f, &meta))
+      cli_write_run_file("replay", stats,
+                         cli_ends_with(stats, ".csv") ? ladon_fabric_write_stats_csv
+                                                      : ladon_fabric_write_stats_json,
+                         f, &meta))
     rc = CLI_BAD_INPUT;
   if (rc == CLI_OK && !quiet) {
     ladon_fabric_write_summary(f, stdout);

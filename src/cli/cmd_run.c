@@ -54,19 +54,6 @@ static int bad(const char *fmt, const char *arg) {
   return CLI_BAD_INPUT;
 }
 
-typedef ladon_status (*writer_fn)(ladon_fabric *, const ladon_run_meta *, FILE *);
-
-static int write_file(const char *path, writer_fn fn, ladon_fabric *f,
-                      const ladon_run_meta *meta) {
-  cli_out o;
-  if (cli_out_open(&o, path) != 0) return -1;
-  if (fn(f, meta, o.f) != LADON_OK) {
-    fprintf(stderr, "ladon run: %s: cannot write\n", path);
-    cli_out_abort(&o);
-    return -1;
-  }
-  return cli_out_commit(&o);
-}
 
 /* Runs to `stop` in slices, printing progress every half second. */
 static void run(ladon_fabric *f, ladon_time_ps stop, bool progress) {
@@ -363,15 +350,17 @@ int cli_cmd_run(int argc, char **argv) {
   }
   if (rc == CLI_OK) {
     snprintf(path, sizeof path, "%s/resolved.json", outdir);
-    if (write_file(path, ladon_fabric_write_resolved, f, &meta)) rc = CLI_BAD_INPUT;
+    if (cli_write_run_file("run", path, ladon_fabric_write_resolved, f, &meta))
+      rc = CLI_BAD_INPUT;
     snprintf(path, sizeof path, "%s/stats.json", outdir);
-    if (write_file(path, ladon_fabric_write_stats_json, f, &meta)) rc = CLI_BAD_INPUT;
+    if (cli_write_run_file("run", path, ladon_fabric_write_stats_json, f, &meta))
+      rc = CLI_BAD_INPUT;
   }
   if (rc == CLI_OK && stats)
-    if (write_file(stats,
-                   cli_ends_with(stats, ".csv") ? ladon_fabric_write_stats_csv
-                                                : ladon_fabric_write_stats_json,
-                   f, &meta))
+    if (cli_write_run_file("run", stats,
+                           cli_ends_with(stats, ".csv") ? ladon_fabric_write_stats_csv
+                                                        : ladon_fabric_write_stats_json,
+                           f, &meta))
       rc = CLI_BAD_INPUT;
   if (!quiet) ladon_fabric_write_summary(f, stdout);
   ladon_fabric_free(f);
