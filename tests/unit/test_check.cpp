@@ -4,6 +4,7 @@
 // expresses.  Every expectation is the outcome the notes' table states
 // (blocked where, fault reason, source ID), read from the check's records,
 // and confirmed by the check's probes in the timed simulation.
+#include "test_temp_file.h"
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -49,13 +50,7 @@ struct Checked {
   ladon_check *c = nullptr;
   ladon_error err{};
   explicit Checked(const std::string &text, uint32_t probes = 3000) {
-    std::string path = testing::TempDir() + "check-XXXXXX";
-    int fd = mkstemp(path.data());
-    FILE *fp = fdopen(fd, "w");
-    std::fputs(text.c_str(), fp);
-    std::fclose(fp);
-    f = ladon_fabric_load(path.c_str(), nullptr, &err);
-    std::remove(path.c_str());
+    f = tmpf::LoadTopology(text, &err);
     if (f == nullptr) return;
     ladon_check_options o{};
     o.max_probes = probes;

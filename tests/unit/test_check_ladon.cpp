@@ -4,6 +4,7 @@
 // (T3, T4, T8, T9, T10, T15) and the mis-configurations "LUT entry left
 // enabled" and "requester-ID alias missing on the CH IOMMU", each confirmed
 // by the check's probes in the timed simulation.
+#include "test_temp_file.h"
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -63,13 +64,7 @@ struct Checked {
   ladon_check *c = nullptr;
   ladon_error err{};
   explicit Checked(const std::string &text, bool probes = true) {
-    std::string path = testing::TempDir() + "check-ladon-XXXXXX";
-    int fd = mkstemp(path.data());
-    FILE *fp = fdopen(fd, "w");
-    std::fputs(text.c_str(), fp);
-    std::fclose(fp);
-    f = ladon_fabric_load(path.c_str(), nullptr, &err);
-    std::remove(path.c_str());
+    f = tmpf::LoadTopology(text, &err);
     if (f == nullptr) return;
     ladon_check_options o{};
     o.max_probes = 3000;

@@ -1,6 +1,7 @@
 // ladon_compare_run(): ratios are B/A, the per-hop breakdown's link times
 // are the spec's serialisation plus the link latency, an extra switch level
 // adds the switch's latency, and a fabric against itself gives ratios of 1.
+#include "test_temp_file.h"
 #include <gtest/gtest.h>
 #include <jansson.h>
 
@@ -14,14 +15,7 @@ extern "C" {
 
 namespace {
 
-std::string TempFile(const std::string &text) {
-  std::string path = testing::TempDir() + "compare-XXXXXX";
-  int fd = mkstemp(path.data());
-  FILE *fp = fdopen(fd, "w");
-  std::fputs(text.c_str(), fp);
-  std::fclose(fp);
-  return path;
-}
+std::string TempFile(const std::string &text) { return tmpf::Write(text); }
 
 // A host, `levels` switches in a chain (120 ns each), a NIC; one VF writes
 // 256 B to its VM, paced so that nothing queues.

@@ -1,5 +1,6 @@
 // Whole fabrics from topology text: enumeration, VF assignment through the
 // IOMMU, data landing in the right VM's memory, and blocked DMA.
+#include "test_temp_file.h"
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -41,14 +42,7 @@ struct Loaded {
   ladon_fabric *f = nullptr;
   ladon_error err{};
   explicit Loaded(const std::string &text) {
-    // A file of its own: tests run in parallel processes.
-    std::string path = testing::TempDir() + "topo-XXXXXX";
-    int fd = mkstemp(path.data());
-    FILE *fp = fdopen(fd, "w");
-    std::fputs(text.c_str(), fp);
-    std::fclose(fp);
-    f = ladon_fabric_load(path.c_str(), nullptr, &err);
-    std::remove(path.c_str());
+    f = tmpf::LoadTopology(text, &err);
   }
   ~Loaded() { ladon_fabric_free(f); }
   ladon__host *host() { return ladon__host_of(f->inst[ladon__topo_find(f->topo, "mh")]); }

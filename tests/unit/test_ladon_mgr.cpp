@@ -2,6 +2,7 @@
 // VMs on compute hosts use VFs of the management host's NIC across NTBs.
 // Each test loads a topology written to its own file (tests run in
 // parallel processes) and checks where data, MMIO and interrupts end up.
+#include "test_temp_file.h"
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -67,13 +68,7 @@ struct Loaded {
   ladon_fabric *f = nullptr;
   ladon_error err{};
   explicit Loaded(const std::string &text) {
-    std::string path = testing::TempDir() + "ladon-XXXXXX";
-    int fd = mkstemp(path.data());
-    FILE *fp = fdopen(fd, "w");
-    std::fputs(text.c_str(), fp);
-    std::fclose(fp);
-    f = ladon_fabric_load(path.c_str(), nullptr, &err);
-    std::remove(path.c_str());
+    f = tmpf::LoadTopology(text, &err);
   }
   ~Loaded() { ladon_fabric_free(f); }
   uint32_t comp(const char *name) { return uint32_t(ladon__topo_find(f->topo, name)); }

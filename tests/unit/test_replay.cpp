@@ -1,6 +1,7 @@
 // Trace replay: a recorded run replayed on the same fabric gives the same
 // latencies; closed-loop causality; the window bounds what a requester
 // holds; CPU requesters; bad sources are reported at their line.
+#include "test_temp_file.h"
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -44,14 +45,7 @@ std::string Topology(const std::string &workloads) {
 }
 
 std::string TempFile(const std::string &text, const char *suffix) {
-  std::string path = testing::TempDir() + "replay-XXXXXX";
-  int fd = mkstemp(path.data());
-  FILE *fp = fdopen(fd, "w");
-  std::fputs(text.c_str(), fp);
-  std::fclose(fp);
-  std::string named = path + suffix;
-  std::rename(path.c_str(), named.c_str());
-  return named;
+  return tmpf::Write(text, suffix);
 }
 
 // Records what a link delivers, as `ladon run --record` does.

@@ -5,6 +5,7 @@
 #ifndef LADON_TESTS_VALIDATION_FABRIC_H
 #define LADON_TESTS_VALIDATION_FABRIC_H
 
+#include "test_temp_file.h"
 #include <gtest/gtest.h>
 #include <jansson.h>
 #include <unistd.h>
@@ -71,13 +72,7 @@ struct Fabric {
   ladon_error err{};
 
   explicit Fabric(const std::string &text) {
-    std::string path = testing::TempDir() + "validation-XXXXXX";
-    int fd = mkstemp(path.data());
-    FILE *fp = fdopen(fd, "w");
-    std::fputs(text.c_str(), fp);
-    std::fclose(fp);
-    f = ladon_fabric_load(path.c_str(), nullptr, &err);
-    std::remove(path.c_str());
+    f = tmpf::LoadTopology(text, &err);
   }
   ~Fabric() { ladon_fabric_free(f); }
   Fabric(const Fabric &) = delete;
