@@ -7,6 +7,8 @@
 #include <stdlib.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <string>
 
 extern "C" {
@@ -37,6 +39,26 @@ inline ladon_fabric *LoadTopology(const std::string &text, ladon_error *err) {
   std::remove(path.c_str());
   return f;
 }
+
+// A private directory, removed with what is in it when the test ends.
+struct Dir {
+  std::string path;
+  Dir() {
+    std::string tmpl = testing::TempDir() + "ladon-dir-XXXXXX";
+    path = mkdtemp(tmpl.data()) ? tmpl : std::string();
+  }
+  ~Dir() {
+    if (!path.empty()) std::system(("rm -rf '" + path + "'").c_str());
+  }
+  Dir(const Dir &) = delete;
+  Dir &operator=(const Dir &) = delete;
+  // Writes `text` (bytes as they are) to the file `name` in it; its path.
+  std::string file(const std::string &name, const std::string &text) const {
+    std::string p = path + "/" + name;
+    std::ofstream(p, std::ios::binary) << text;
+    return p;
+  }
+};
 
 }  // namespace tmpf
 

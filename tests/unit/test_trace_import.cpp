@@ -1,5 +1,6 @@
 // Importers: protocol-analyzer CSV through a JSON column map, and Linux
 // mmiotrace logs, into the same record stream as .ltr and .ltb.
+#include "test_temp_file.h"
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -17,19 +18,7 @@ namespace {
 
 const std::string kData = std::string(LADON_SOURCE_DIR) + "/tests/data/trace/";
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/ladon-trace-imp-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-  std::string file(const std::string &name, const std::string &text) const {
-    std::string p = path + "/" + name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-};
+using TempDir = tmpf::Dir;
 
 struct Rec {
   ladon_trace_record r;

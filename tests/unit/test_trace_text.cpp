@@ -1,5 +1,6 @@
 // Text traces (.ltr): what each column means, and every malformed line
 // reported at the right line with the right message.
+#include "test_temp_file.h"
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -19,19 +20,7 @@ namespace {
 
 const std::string kData = std::string(LADON_SOURCE_DIR) + "/tests/data/trace/";
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/ladon-trace-text-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-  std::string file(const std::string &name, const std::string &text) const {
-    std::string p = path + "/" + name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-};
+using TempDir = tmpf::Dir;
 
 struct Rec {
   ladon_trace_record r;
