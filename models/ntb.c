@@ -71,7 +71,7 @@ static void cfg_changed(ladon__cfg *cfg, const ladon__cfg_write_ev *ev, void *ct
   ladon__ntb_side *s = ctx;
   (void)cfg;
   (void)ev;
-  ladon__ntb_rebuild(s->ntb, s->idx);
+  ladon__ntb_decode_bars(s->ntb, s->idx);
 }
 
 /* MSI-X Enable or Function Mask changed: a pending doorbell may now signal. */
@@ -127,8 +127,11 @@ static ladon_status build_cfg(ladon__ntb *ntb, ladon__ntb_side *s, ladon_error *
   if ((st = ladon__cfg_watch(s->cfg, PCI_COMMAND, 2, LADON__CFG_WATCH_CHANGES, cfg_changed,
                              s)) != LADON_OK)
     return st;
-  return ladon__cfg_watch(s->cfg, PCI_BASE_ADDRESS_0, 24, LADON__CFG_WATCH_CHANGES,
-                          cfg_changed, s);
+  if ((st = ladon__cfg_watch(s->cfg, PCI_BASE_ADDRESS_0, 24, LADON__CFG_WATCH_CHANGES,
+                             cfg_changed, s)) != LADON_OK)
+    return st;
+  ladon__ntb_decode_bars(ntb, s->idx);
+  return LADON_OK;
 }
 
 static ladon_status register_stats(ladon__ntb *ntb, ladon__ntb_side *s, ladon_error *err) {

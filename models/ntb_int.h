@@ -93,6 +93,9 @@ typedef struct ladon__ntb_side {
   unsigned idx;                 /* LADON__NTB_A or LADON__NTB_B */
   ladon_port *port;
   ladon__cfg *cfg;
+  /* BAR0 (registers) and BAR2 (LUT) as decoded after the last BAR or
+  ** Command write (ladon__ntb_decode_bars): read per TLP. */
+  ladon__cfg_range bar0, bar2;
   uint16_t rid;                 /* captured routing ID */
   ladon__ntb_win win[6];        /* direct windows by BAR number */
   ladon__ntb_lut *lut;          /* lut_entries entries (BAR2) */
@@ -125,6 +128,9 @@ struct ladon__ntb {
 };
 
 /* ---- ntb_xlate.c ---- */
+/* Refreshes side `side`'s copies of its BAR0 and BAR2 ranges and rebuilds
+** its translation map: after every BAR or Command write. */
+void ladon__ntb_decode_bars(ladon__ntb *ntb, unsigned side);
 /* Rebuilds side `side`'s translation map from its BARs and tables. */
 void ladon__ntb_rebuild(ladon__ntb *ntb, unsigned side);
 /* Rebuilds side `side`'s requester-ID map (after a table write or after the

@@ -259,12 +259,11 @@ static bool is_memory_request(uint8_t type) {
 
 static void memory(ladon__ntb *ntb, unsigned in, ladon_tlp *t) {
   ladon__ntb_side *s = &ntb->s[in];
-  ladon__cfg_range r;
+  const ladon__cfg_range *r = &s->bar0;
   bool posted = tlp_class(t) == LADON_TLP_CLASS_P, listed;
   uint64_t len = t->length_dw ? (uint64_t)t->length_dw * 4u : 4u, out;
-  if (ladon__cfg_bar_range(s->cfg, 0, &r) == LADON_OK && r.enabled && r.base &&
-      t->addr >= r.base && t->addr - r.base + len <= r.size_bytes) {
-    ladon_tlp *c = ladon__ntb_regs_access(ntb, in, t->addr - r.base, t);
+  if (r->enabled && r->base && t->addr >= r->base && t->addr - r->base + len <= r->size_bytes) {
+    ladon_tlp *c = ladon__ntb_regs_access(ntb, in, t->addr - r->base, t);
     s->c.reg_accesses++;
     if (c) emit(ntb, in, in, c, t, false, 0, 0);
     else ladon_port_consume(s->port, t);
@@ -275,9 +274,10 @@ static void memory(ladon__ntb *ntb, unsigned in, ladon_tlp *t) {
     reject(ntb, in, t, s->st.link_down_drops, &s->c.link_down_drops);
     return;
   }
-  if (ntb->cfg.lut_entries && ladon__cfg_bar_range(s->cfg, 2, &r) == LADON_OK &&
-      r.enabled && r.base && t->addr >= r.base && t->addr - r.base < r.size_bytes &&
-      !s->lut[(t->addr - r.base) / ladon__ntb_lut_entry_bytes(ntb)].enabled) {
+  r = &s->bar2;
+  if (ntb->cfg.lut_entries && r->enabled && r->base && t->addr >= r->base &&
+      t->addr - r->base < r->size_bytes &&
+      !s->lut[(t->addr - r->base) / ladon__ntb_lut_entry_bytes(ntb)].enabled) {
     reject(ntb, in, t, s->st.lut_errors, &s->c.lut_errors);
     return;
   }

@@ -62,6 +62,16 @@ void ladon__ntb_rebuild(ladon__ntb *ntb, unsigned side) {
   }
 }
 
+void ladon__ntb_decode_bars(ladon__ntb *ntb, unsigned side) {
+  ladon__ntb_side *s = &ntb->s[side];
+  /* A range that cannot be read decodes nothing (enabled stays false). */
+  if (ladon__cfg_bar_range(s->cfg, 0, &s->bar0) != LADON_OK)
+    memset(&s->bar0, 0, sizeof s->bar0);
+  if (ladon__cfg_bar_range(s->cfg, 2, &s->bar2) != LADON_OK)
+    memset(&s->bar2, 0, sizeof s->bar2);
+  ladon__ntb_rebuild(ntb, side);
+}
+
 ladon_status ladon__ntb_set_window(ladon__ntb *ntb, unsigned side, unsigned bar,
                                    uint64_t xlate, uint64_t size_bytes, ladon_error *err) {
   uint64_t bsz;

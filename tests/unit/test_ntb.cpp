@@ -358,6 +358,67 @@ TEST(Ntb, DoorbellsScratchpadsMessagesByMmio) {
   EXPECT_EQ(ladon__ntb_msg_write(f.ntb, 1, 0, 8), LADON_EFULL);  // not taken yet
 }
 
+// BAR0 decodes where configuration software last put it, and only with
+// Memory Space Enable (PCIe Base 5.0 §7.5.1.1.3, §7.5.1.2.1): register
+// accesses follow a moved BAR0, the old range stops claiming them, and
+// clearing then setting Memory Space Enable turns decoding off and on.
+TEST(Ntb, RegisterAccessesFollowMovedBar0) {
+  NtbFab f;
+  ASSERT_NE(f.ntb, nullptr);
+  auto spad_wr = [&](uint64_t bar0, uint32_t v) {
+    ladon_tlp *t = swt::mem(LADON_TLP_MWR, bar0 + LADON__NTB_REG_SPAD, 4, kReqA, 0);
+    for (int i = 0; i < 4; i++) ladon_tlp_payload(t)[i] = (uint8_t)(v >> (8 * i));
+    f.send(f.a, t);
+    f.run(LADON_US(1));
+  };
+  spad_wr(kBar0A, 1);
+  EXPECT_EQ(ladon__ntb_spad_read(f.ntb, 0, 0), 1u);
+  EXPECT_EQ(f.ctr(0).reg_accesses, 1u);
+  const uint64_t moved = 0x98000000ull;  // 64 KiB aligned, clear of BAR2
+  f.cfgwr(f.a, kIdA, PCI_BASE_ADDRESS_0, (uint32_t)moved);
+  spad_wr(moved, 2);
+  EXPECT_EQ(ladon__ntb_spad_read(f.ntb, 0, 0), 2u);
+  EXPECT_EQ(f.ctr(0).reg_accesses, 2u);
+  // The old range decodes nothing now: the write is not a register access
+  // and hits no window (a posted request dropped as a BAR error).
+  spad_wr(kBar0A, 3);
+  EXPECT_EQ(ladon__ntb_spad_read(f.ntb, 0, 0), 2u);
+  EXPECT_EQ(f.ctr(0).reg_accesses, 2u);
+  EXPECT_EQ(f.ctr(0).bar_errors, 1u);
+  // Memory Space Enable Clear: BAR0 stops decoding.
+  f.cfgwr(f.a, kIdA, PCI_COMMAND, 0x4u);
+  spad_wr(moved, 4);
+  EXPECT_EQ(ladon__ntb_spad_read(f.ntb, 0, 0), 2u);
+  EXPECT_EQ(f.ctr(0).reg_accesses, 2u);
+  f.cfgwr(f.a, kIdA, PCI_COMMAND, PCI_COMMAND_MEMORY | 0x4u);
+  spad_wr(moved, 5);
+  EXPECT_EQ(ladon__ntb_spad_read(f.ntb, 0, 0), 5u);
+  EXPECT_EQ(f.ctr(0).reg_accesses, 3u);
+  // The other side's BAR0 did not move.
+  EXPECT_EQ(f.ctr(1).reg_accesses, 0u);
+}
+
+// The LUT check follows a moved BAR2 the same way.
+TEST(Ntb, LutFollowsMovedBar2) {
+  ladon__ntb_config c;
+  ladon__ntb_config_default(&c);
+  c.lut_entries = 16;  // 64 KiB entries
+  NtbFab f(&c);
+  ASSERT_NE(f.ntb, nullptr);
+  ASSERT_EQ(ladon__ntb_set_lut(f.ntb, 0, 3, true, 0x20000000ull, &f.err), LADON_OK);
+  const uint64_t moved = 0xb0000000ull;  // 1 MiB aligned
+  f.cfgwr(f.a, kIdA, PCI_BASE_ADDRESS_0 + 8, (uint32_t)moved);
+  f.send(f.a, f.req(LADON_TLP_MWR, moved + 3 * 0x10000 + 0x40, 4, kReqA, 0));
+  ASSERT_TRUE(f.until(f.b, 1));
+  EXPECT_EQ(f.b.rx[0].t.addr, 0x20000040ull);
+  f.send(f.a, f.req(LADON_TLP_MWR, moved + 4 * 0x10000, 4, kReqA, 0));  // entry 4: off
+  f.send(f.a, f.req(LADON_TLP_MWR, kBar2A + 3 * 0x10000, 4, kReqA, 0));  // old range
+  f.run(LADON_US(2));
+  EXPECT_EQ(f.b.rx.size(), 1u);
+  EXPECT_EQ(f.ctr(0).lut_errors, 1u);
+  EXPECT_EQ(f.ctr(0).bar_errors, 1u);
+}
+
 TEST(Ntb, BackPressureFromFarSide) {
   ladon__ntb_config c;
   ladon__ntb_config_default(&c);
