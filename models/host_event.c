@@ -82,6 +82,10 @@ static void run_due(ladon_sim *sim, void *ctx, uint64_t arg) {
   const ladon__host_defer *top;
   (void)arg;
   h->dq_ev = 0;
+  /* Actions deferred by the actions below are not armed one by one: those
+  ** due now run in this loop, and arm() below covers the rest.  Arming
+  ** each would leave a kernel event for "now" that finds nothing due. */
+  h->dq_running = true;
   while ((top = head(h)) != NULL && top->at <= now) {
     ladon__host_defer d = *top;
     if (top == h->dq) {
@@ -91,6 +95,7 @@ static void run_due(ladon_sim *sim, void *ctx, uint64_t arg) {
     }
     ladon__host_act_run(h, &d);
   }
+  h->dq_running = false;
   arm(h);
 }
 
@@ -120,7 +125,7 @@ void ladon__host_defer_at(ladon__host *h, ladon_time_ps at, uint8_t kind,
   d->a = a;
   d->kind = kind;
   sift_up(*v, (*n)++);
-  arm(h);
+  if (!h->dq_running) arm(h);
 }
 
 void ladon__host_defer_free(ladon__host *h) {

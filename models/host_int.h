@@ -226,6 +226,7 @@ struct ladon__host {
   uint64_t dq_seq;
   ladon_event_id dq_ev;
   ladon_time_ps dq_ev_at;
+  bool dq_running;                    /* run_due is running: it arms at its end */
   /* interrupts */
   uint64_t *irq_counts;               /* cpus x 256 */
   ladon__host_hook hooks[LADON__HOST_MAX_HOOKS];
