@@ -24,6 +24,7 @@
 #include <stdlib.h>
 
 #include "pcie/link_int.h"
+#include "pcie/tlp_int.h"
 
 /* ---- sizes and errors ------------------------------------------------------ */
 
@@ -38,7 +39,7 @@ uint32_t ladon__flit_tlp_bytes(const ladon_tlp *tlp) {
   ** plus a 1 DW ECRC trailer with TD.  No framing or LCRC: the flit's CRC
   ** and FEC cover it. */
   unsigned t = tlp->type;
-  uint32_t bytes = ladon_tlp_header_dw(tlp) * 4u + ladon_tlp_payload_bytes(tlp);
+  uint32_t bytes = ladon__tlp_header_dw(tlp) * 4u + ladon__tlp_payload_bytes(tlp);
   bool ohc = false;
   bool pasid = (tlp->flags & LADON_TLP_F_PASID) != 0;
   switch (t) {
@@ -312,7 +313,7 @@ static bool flit_send_tlp(ladon__dir *d, ladon_time_ps now, unsigned vc,
   e.wire_bytes = (uint16_t)len;
   e.data_credits = (uint16_t)qe->data_credits;
   e.tlp = ladon__tl_take(d, vc, cls);
-  e.payload_bytes = (uint16_t)ladon_tlp_payload_bytes(e.tlp);
+  e.payload_bytes = (uint16_t)ladon__tlp_payload_bytes(e.tlp);
   e.seq = 0;
   e.vc = (uint8_t)vc;
   e.cls = (uint8_t)cls;

@@ -8,6 +8,7 @@
 
 #include "ladon/tlp_pool.h"
 #include "pcie/link_int.h"
+#include "pcie/tlp_int.h"
 #include "sim/error_int.h"
 #include "sim/sim_int.h"
 
@@ -128,18 +129,18 @@ ladon_status ladon_port_send(ladon_port *port, ladon_tlp *tlp) {
   if (!port || !tlp) return LADON_EINVAL;
   l = port->link;
   if (!l || l->freeing) return LADON_ESTATE;
-  c = ladon__cls_index(ladon_tlp_type_class((ladon_tlp_type)tlp->type));
+  c = ladon__cls_index(ladon__tlp_class(tlp->type));
   if (c < 0) return LADON_ESPEC;
   /* A TLP's payload must not exceed Max_Payload_Size (§2.2.2). */
-  if (ladon_tlp_payload_bytes(tlp) > l->cfg.mps_bytes) return LADON_ESPEC;
+  if (ladon__tlp_payload_bytes(tlp) > l->cfg.mps_bytes) return LADON_ESPEC;
   d = tx_dir(port);
   vc = ladon__tc_vc(l, tlp->tc);
   q = &d->q[vc][c];
   e.tlp = tlp;
   e.stamp = d->next_stamp;
-  e.data_credits = ladon_tlp_data_credits(tlp);
-  e.wire_bytes = l->flit ? ladon__flit_tlp_bytes(tlp)
-                         : ladon_tlp_wire_bytes(tlp, l->cfg.gen, false);
+  e.data_credits = ladon__tlp_data_credits(tlp);
+  /* Non-flit links run at gen 1..5, where the framing is 8 bytes. */
+  e.wire_bytes = l->flit ? ladon__flit_tlp_bytes(tlp) : ladon__tlp_wire_bytes(tlp);
   if (!ladon__txq_push(q, &e)) {
     d->q_was_full[vc][c] = true;
     return LADON_EFULL;
@@ -181,9 +182,8 @@ ladon_status ladon_port_consume_credits(ladon_port *port, ladon_tlp_class cls,
 
 ladon_status ladon_port_consume(ladon_port *port, const ladon_tlp *tlp) {
   if (!port || !tlp) return LADON_EINVAL;
-  return ladon_port_consume_credits(
-      port, ladon_tlp_type_class((ladon_tlp_type)tlp->type), tlp->tc, 1,
-      ladon_tlp_data_credits(tlp));
+  return ladon_port_consume_credits(port, ladon__tlp_class(tlp->type), tlp->tc,
+                                    1, ladon__tlp_data_credits(tlp));
 }
 
 /* ---- wire and events ------------------------------------------------------ */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "pcie/link_int.h"
+#include "pcie/tlp_int.h"
 #include "sim/sim_int.h"
 
 /* ---- bit errors ------------------------------------------------------------ */
@@ -307,7 +308,7 @@ void ladon__tx_event(ladon_sim *sim, void *ctx, uint64_t arg) {
     e.wire_bytes = (uint16_t)bytes;
     e.data_credits = (uint16_t)qe->data_credits;
     e.tlp = ladon__tl_take(d, vc, cls);
-    e.payload_bytes = (uint16_t)ladon_tlp_payload_bytes(e.tlp);
+    e.payload_bytes = (uint16_t)ladon__tlp_payload_bytes(e.tlp);
     e.seq = d->next_tx_seq;
     e.vc = (uint8_t)vc;
     e.cls = (uint8_t)cls;

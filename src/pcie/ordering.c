@@ -3,6 +3,7 @@
 ** Rows are the later transaction, columns the earlier one.
 */
 #include "pcie/ordering_int.h"
+#include "pcie/tlp_int.h"
 
 static bool is_read(unsigned t) {
   return t == LADON_TLP_MRD || t == LADON_TLP_MRDLK || t == LADON_TLP_IORD ||
@@ -25,8 +26,8 @@ static bool ido_request_exception(const ladon_tlp *later,
 
 ladon__pass ladon__order_may_pass(const ladon_tlp *later,
                                   const ladon_tlp *earlier) {
-  ladon_tlp_class row = ladon_tlp_type_class((ladon_tlp_type)later->type);
-  ladon_tlp_class col = ladon_tlp_type_class((ladon_tlp_type)earlier->type);
+  ladon_tlp_class row = ladon__tlp_class(later->type);
+  ladon_tlp_class col = ladon__tlp_class(earlier->type);
   bool ro = (later->attr & LADON_TLP_ATTR_RO) != 0;
 
   if (col == LADON_TLP_CLASS_P) {

@@ -62,104 +62,88 @@ ladon_tlp_type ladon_tlp_type_from_name(const char *name) {
   return LADON_TLP_NONE;
 }
 
-/* The exported functions below may not call each other inline (a shared
-** library's exported symbols can be interposed), and the datapath calls
-** them for every TLP at every hop: they share these inline bodies. */
+/* PCIe Base 6.0 §2.6.1: MWr and messages use Posted credits, completions
+** Completion credits, every other request (reads, I/O and configuration
+** writes, AtomicOps, DMWr) Non-Posted credits.  Table 2-3: Fmt[1] says
+** whether data follows; messages are always 4 DW (Fmt x01b), memory
+** requests and AtomicOps 3 or 4 DW by address (§2.2.4.1), I/O, Cfg and
+** completions 3 DW.  Request sizes: §2.2.5.1 byte enables; Table 2-15
+** AtomicOp operands (CAS carries two). */
+#define P_ LADON_TLP_CLASS_P
+#define NP_ LADON_TLP_CLASS_NP
+#define CPL_ LADON_TLP_CLASS_CPL
+const ladon__tlp_type_info ladon__tlp_types[LADON_TLP__TYPE_COUNT] = {
+    [LADON_TLP_NONE] = {LADON_TLP_CLASS_NONE, 0, 0, 0, LADON__REQ_NONE},
+    [LADON_TLP_MRD] = {NP_, 0, 3, 1, LADON__REQ_BE},
+    [LADON_TLP_MRDLK] = {NP_, 0, 3, 1, LADON__REQ_BE},
+    [LADON_TLP_MWR] = {P_, 1, 3, 1, LADON__REQ_BE},
+    [LADON_TLP_IORD] = {NP_, 0, 3, 0, LADON__REQ_BE},
+    [LADON_TLP_IOWR] = {NP_, 1, 3, 0, LADON__REQ_BE},
+    [LADON_TLP_CFGRD0] = {NP_, 0, 3, 0, LADON__REQ_BE},
+    [LADON_TLP_CFGWR0] = {NP_, 1, 3, 0, LADON__REQ_BE},
+    [LADON_TLP_CFGRD1] = {NP_, 0, 3, 0, LADON__REQ_BE},
+    [LADON_TLP_CFGWR1] = {NP_, 1, 3, 0, LADON__REQ_BE},
+    [LADON_TLP_MSG] = {P_, 0, 4, 0, LADON__REQ_NONE},
+    [LADON_TLP_MSGD] = {P_, 1, 4, 0, LADON__REQ_NONE},
+    [LADON_TLP_CPL] = {CPL_, 0, 3, 0, LADON__REQ_NONE},
+    [LADON_TLP_CPLD] = {CPL_, 1, 3, 0, LADON__REQ_NONE},
+    [LADON_TLP_CPLLK] = {CPL_, 0, 3, 0, LADON__REQ_NONE},
+    [LADON_TLP_CPLDLK] = {CPL_, 1, 3, 0, LADON__REQ_NONE},
+    [LADON_TLP_FETCHADD] = {NP_, 1, 3, 1, LADON__REQ_ATOMIC},
+    [LADON_TLP_SWAP] = {NP_, 1, 3, 1, LADON__REQ_ATOMIC},
+    [LADON_TLP_CAS] = {NP_, 1, 3, 1, LADON__REQ_CAS},
+    [LADON_TLP_DMWR] = {NP_, 1, 3, 1, LADON__REQ_BE},
+};
+#undef P_
+#undef NP_
+#undef CPL_
 
-/* PCIe Base 6.0 §2.6.1: MWr and messages use Posted credits; completions
-** Completion credits; every other request (reads, I/O and configuration
-** writes, AtomicOps, DMWr) Non-Posted credits. */
-static inline ladon_tlp_class class_of(unsigned t) {
-  if (!type_valid(t)) return LADON_TLP_CLASS_NONE;
-  if (t == LADON_TLP_MWR || ladon__tlp_is_msg(t)) return LADON_TLP_CLASS_P;
-  if (ladon__tlp_is_cpl(t)) return LADON_TLP_CLASS_CPL;
-  return LADON_TLP_CLASS_NP;
-}
-
-static inline bool has_data(unsigned t) {
-  return type_valid(t) && (ladon__tlp_encodings[t].fmt & 0x2) != 0;
-}
-
-/* §2.2.4.1: memory requests pick 3 or 4 DW by address; messages are always
-** 4 DW (Table 2-3 Fmt x01b); I/O, Cfg and completions always 3 DW. */
-static inline unsigned header_dw(const ladon_tlp *tlp) {
-  if (tlp == NULL || !type_valid(tlp->type)) return 0;
-  if (ladon__tlp_is_msg(tlp->type)) return 4;
-  if (ladon__tlp_is_mem_space(tlp->type))
-    return (tlp->flags & LADON_TLP_F_ADDR64) ? 4 : 3;
-  return 3;
-}
-
-static inline unsigned prefix_dw(const ladon_tlp *tlp) {
-  return (tlp != NULL && (tlp->flags & LADON_TLP_F_PASID)) ? 1 : 0;
-}
-
-static inline uint32_t payload_bytes(const ladon_tlp *tlp) {
-  if (tlp == NULL || !has_data(tlp->type)) return 0;
-  return (uint32_t)tlp->length_dw * 4u;
-}
+/* The exported helpers are the inline forms of tlp_int.h plus the NULL
+** checks of the public contract. */
 
 ladon_tlp_class ladon_tlp_type_class(ladon_tlp_type type) {
-  return class_of((unsigned)type);
+  return ladon__tlp_class((unsigned)type);
 }
 
 bool ladon_tlp_is_posted(ladon_tlp_type type) {
-  return class_of((unsigned)type) == LADON_TLP_CLASS_P;
+  return ladon__tlp_class((unsigned)type) == LADON_TLP_CLASS_P;
 }
 
 bool ladon_tlp_is_non_posted(ladon_tlp_type type) {
-  return class_of((unsigned)type) == LADON_TLP_CLASS_NP;
+  return ladon__tlp_class((unsigned)type) == LADON_TLP_CLASS_NP;
 }
 
 bool ladon_tlp_is_completion(ladon_tlp_type type) {
-  return class_of((unsigned)type) == LADON_TLP_CLASS_CPL;
+  return ladon__tlp_class((unsigned)type) == LADON_TLP_CLASS_CPL;
 }
 
 bool ladon_tlp_type_has_data(ladon_tlp_type type) {
-  return has_data((unsigned)type);
+  return ladon__tlp_info((unsigned)type)->data != 0;
 }
 
-unsigned ladon_tlp_header_dw(const ladon_tlp *tlp) { return header_dw(tlp); }
+unsigned ladon_tlp_header_dw(const ladon_tlp *tlp) {
+  return tlp ? ladon__tlp_header_dw(tlp) : 0;
+}
 
-unsigned ladon_tlp_prefix_dw(const ladon_tlp *tlp) { return prefix_dw(tlp); }
+unsigned ladon_tlp_prefix_dw(const ladon_tlp *tlp) {
+  return tlp ? ladon__tlp_prefix_dw(tlp) : 0;
+}
 
 uint32_t ladon_tlp_payload_bytes(const ladon_tlp *tlp) {
-  return payload_bytes(tlp);
+  return tlp ? ladon__tlp_payload_bytes(tlp) : 0;
 }
 
 uint32_t ladon_tlp_data_credits(const ladon_tlp *tlp) {
-  uint32_t dw = payload_bytes(tlp) / 4u;
-  return (dw + 3u) / 4u; /* one data credit = 4 DW (§2.6.1) */
-}
-
-/* Bytes enabled by a BE nibble. */
-static unsigned be_bytes(unsigned be) {
-  return (be & 1u) + ((be >> 1) & 1u) + ((be >> 2) & 1u) + ((be >> 3) & 1u);
+  return tlp ? ladon__tlp_data_credits(tlp) : 0;
 }
 
 uint32_t ladon_tlp_request_bytes(const ladon_tlp *tlp) {
-  if (tlp == NULL || !type_valid(tlp->type)) return 0;
-  unsigned t = tlp->type;
-  if (ladon__tlp_is_atomic(t)) /* Table 2-15: CAS carries two operands */
-    return (uint32_t)tlp->length_dw * (t == LADON_TLP_CAS ? 2u : 4u);
-  if (ladon__tlp_is_msg(t) || ladon__tlp_is_cpl(t)) return 0;
-  if (tlp->length_dw <= 1) return be_bytes(tlp->first_be);
-  /* §2.2.5.1: whole DWs in the middle, the enabled bytes at either end. */
-  return (uint32_t)(tlp->length_dw - 2u) * 4u + be_bytes(tlp->first_be) +
-         be_bytes(tlp->last_be);
+  return tlp ? ladon__tlp_request_bytes(tlp) : 0;
 }
 
 uint32_t ladon_tlp_wire_bytes(const ladon_tlp *tlp, unsigned gen, bool flit) {
-  if (tlp == NULL || !type_valid(tlp->type)) return 0;
-  if (flit || gen < 1 || gen > 5) return 0; /* flit mode: the link's model */
-  uint32_t tlp_bytes = 4u * (prefix_dw(tlp) + header_dw(tlp)) +
-                       payload_bytes(tlp) +
-                       ((tlp->flags & LADON_TLP_F_TD) ? 4u : 0u);
-  /* Gen1/2: STP symbol (1) + reserved/sequence number (2) + LCRC (4) + END
-  ** symbol (1).  Gen3-5: the 4-symbol STP Token carries the sequence number,
-  ** then LCRC (4); there is no END.  Both are 8 bytes. */
-  uint32_t framing = (gen <= 2) ? 1u + 2u + 4u + 1u : 4u + 4u;
-  return tlp_bytes + framing;
+  if (tlp == NULL || flit || gen < 1 || gen > 5) return 0; /* flit: the link's */
+  return ladon__tlp_wire_bytes(tlp);
 }
 
 int32_t ladon_tlp_route_id(const ladon_tlp *tlp) {

@@ -53,6 +53,83 @@ static inline bool ladon__tlp_st_in_be(unsigned t) {
          ladon__tlp_is_atomic(t);
 }
 
+/*
+** What the datapath asks of every TLP at every hop, per type: one table
+** read instead of chains of type comparisons.  Filled in tlp.c from
+** PCIe Base 6.0 §2.6.1 (class), Table 2-3 (data, header size) and §2.2.5.1
+** / Table 2-15 (request size); LADON_TLP_NONE's row is all zero.
+*/
+enum {
+  LADON__REQ_NONE = 0,   /* messages, completions: no request size */
+  LADON__REQ_BE = 1,     /* byte enables count the bytes (§2.2.5.1) */
+  LADON__REQ_ATOMIC = 2, /* FetchAdd, Swap: Length is the operand */
+  LADON__REQ_CAS = 3     /* CAS: Length carries two operands */
+};
+typedef struct ladon__tlp_type_info {
+  uint8_t cls;        /* ladon_tlp_class */
+  uint8_t data;       /* carries a payload (Fmt[1]) */
+  uint8_t hdr_dw;     /* 3 or 4; 0 for LADON_TLP_NONE */
+  uint8_t hdr_by_addr;/* memory space: 4 DW with a 64-bit address (§2.2.4.1) */
+  uint8_t req;        /* LADON__REQ_* */
+} ladon__tlp_type_info;
+
+extern const ladon__tlp_type_info ladon__tlp_types[LADON_TLP__TYPE_COUNT];
+
+/* The row of type `t`; LADON_TLP_NONE's (all zero) when out of range. */
+static inline const ladon__tlp_type_info *ladon__tlp_info(unsigned t) {
+  return &ladon__tlp_types[t < LADON_TLP__TYPE_COUNT ? t : LADON_TLP_NONE];
+}
+
+/*
+** Inline forms of the exported size helpers, sharing their bodies (tlp.c
+** defines the exported ones with these): the library's exported symbols
+** are not inlined, and the link calls them for every TLP on every link.
+** `tlp` must not be NULL.
+*/
+static inline ladon_tlp_class ladon__tlp_class(unsigned t) {
+  return (ladon_tlp_class)ladon__tlp_info(t)->cls;
+}
+static inline unsigned ladon__tlp_header_dw(const ladon_tlp *tlp) {
+  const ladon__tlp_type_info *i = ladon__tlp_info(tlp->type);
+  return i->hdr_dw + (i->hdr_by_addr & ((tlp->flags & LADON_TLP_F_ADDR64) != 0));
+}
+static inline unsigned ladon__tlp_prefix_dw(const ladon_tlp *tlp) {
+  return (tlp->flags & LADON_TLP_F_PASID) ? 1u : 0u;
+}
+static inline uint32_t ladon__tlp_payload_bytes(const ladon_tlp *tlp) {
+  return ladon__tlp_info(tlp->type)->data ? (uint32_t)tlp->length_dw * 4u : 0u;
+}
+/* One data credit = 4 DW (§2.6.1). */
+static inline uint32_t ladon__tlp_data_credits(const ladon_tlp *tlp) {
+  return (ladon__tlp_payload_bytes(tlp) / 4u + 3u) / 4u;
+}
+/* Bytes enabled by a BE nibble: the nibble's popcount, 4 bits per entry. */
+static inline unsigned ladon__tlp_be_bytes(unsigned be) {
+  return (unsigned)(UINT64_C(0x4332322132212110) >> ((be & 0xfu) * 4u)) & 0xfu;
+}
+static inline uint32_t ladon__tlp_request_bytes(const ladon_tlp *tlp) {
+  switch (ladon__tlp_info(tlp->type)->req) {
+    case LADON__REQ_ATOMIC: return (uint32_t)tlp->length_dw * 4u;
+    case LADON__REQ_CAS: return (uint32_t)tlp->length_dw * 2u;
+    case LADON__REQ_BE: break;
+    default: return 0;
+  }
+  if (tlp->length_dw <= 1) return ladon__tlp_be_bytes(tlp->first_be);
+  /* §2.2.5.1: whole DWs in the middle, the enabled bytes at either end. */
+  return (uint32_t)(tlp->length_dw - 2u) * 4u +
+         ladon__tlp_be_bytes(tlp->first_be) + ladon__tlp_be_bytes(tlp->last_be);
+}
+/* Non-flit wire bytes at 2.5..32 GT/s (`gen` 1..5): the TLP plus 8 bytes
+** of framing.  Gen1/2: STP symbol (1) + reserved/sequence number (2) +
+** LCRC (4) + END symbol (1); Gen3-5: the 4-symbol STP Token carries the
+** sequence number, then LCRC (4), no END.  0 for LADON_TLP_NONE. */
+static inline uint32_t ladon__tlp_wire_bytes(const ladon_tlp *tlp) {
+  unsigned hdr = ladon__tlp_header_dw(tlp);
+  if (hdr == 0) return 0;
+  return 4u * (ladon__tlp_prefix_dw(tlp) + hdr) + ladon__tlp_payload_bytes(tlp) +
+         ((tlp->flags & LADON_TLP_F_TD) ? 4u : 0u) + 8u;
+}
+
 /* Fmt[2:0] and Type[4:0] of byte 0 (Table 2-3), without the 64-bit bit. */
 typedef struct ladon__tlp_fmt_type {
   uint8_t fmt;  /* Fmt with Fmt[0] (4 DW) clear */
