@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "models/host_int.h"
+#include "pcie/tlp_int.h"
 #include "sim/sim_int.h"
 #include "sim/stats_int.h"
 
@@ -24,7 +25,7 @@ static void dma_write(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp,
                       uint64_t dram) {
   ladon_time_ps now = ladon__sim_now(h->sim);
   uint32_t dws = tlp->length_dw ? tlp->length_dw : 1024u;
-  uint32_t n = ladon_tlp_request_bytes(tlp);
+  uint32_t n = ladon__tlp_request_bytes(tlp);
   ladon_time_ps done;
   if (tlp->data && tlp->data_bytes >= dws * 4u && n) {
     /* Only enabled bytes are written (§2.2.5): the DWs in the middle whole,
@@ -64,7 +65,7 @@ static void dma_read(ladon__host *h, ladon__host_rp *rp, ladon_tlp *req,
   uint64_t base = req->addr & ~(uint64_t)3;
   bool credited = false;
   ladon__counter_add(h->st.dma_reads, 1);
-  ladon__counter_add(h->st.dma_read_bytes, ladon_tlp_request_bytes(req));
+  ladon__counter_add(h->st.dma_read_bytes, ladon__tlp_request_bytes(req));
   for (unsigned i = 0; i < n; i++) {
     uint32_t bytes = pc[i].length_dw * 4u;
     uint64_t d = dram + (pc[i].addr - base);
@@ -101,13 +102,13 @@ static void dma_read(ladon__host *h, ladon__host_rp *rp, ladon_tlp *req,
     }
     ladon__host_defer_at(h, ready, LADON__ACT_EGRESS, c, a);
   }
-  ladon_hist_add(h->st.dma_read_latency, prev - now);
+  ladon__hist_add(h->st.dma_read_latency, prev - now);
   if (!credited) ladon_port_consume(rp->port, req);
   ladon_tlp_free(req);
 }
 
 void ladon__host_dma(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp) {
-  uint64_t len = ladon_tlp_request_bytes(tlp);
+  uint64_t len = ladon__tlp_request_bytes(tlp);
   uint64_t dram = 0;
   /* DRAM offset of the request's first DW, whatever its byte enables. */
   ladon__host_hpa_to_dram(h, tlp->addr, len ? len : 1, &dram);

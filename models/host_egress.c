@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "models/host_int.h"
+#include "pcie/tlp_int.h"
+#include "sim/stats_int.h"
 
 static bool reserve(ladon__host_rp *rp) {
   ladon__host_out *n;
@@ -42,7 +44,7 @@ void ladon__host_egress_push(ladon__host_rp *rp, ladon_tlp *tlp,
     return;
   }
   o = &rp->out[rp->n_out++];
-  rp->n_cls[ladon_tlp_type_class((ladon_tlp_type)tlp->type) & 3u]++;
+  rp->n_cls[ladon__tlp_class(tlp->type) & 3u]++;
   o->tlp = tlp;
   o->credit_rp = (int8_t)credit_rp;
   o->cls = (uint8_t)cls;
@@ -60,7 +62,7 @@ void ladon__host_egress_drain(ladon__host_rp *rp) {
   memcpy(left, rp->n_cls, sizeof left);
   for (; i < rp->n_out; i++) {
     ladon__host_out o = rp->out[i];
-    ladon_tlp_class cls = ladon_tlp_type_class((ladon_tlp_type)o.tlp->type);
+    ladon_tlp_class cls = ladon__tlp_class(o.tlp->type);
     ladon_status st;
     /* Stop once every class still queued is blocked: the rest stays. */
     if ((!left[LADON_TLP_CLASS_NP] || (full & (1u << LADON_TLP_CLASS_NP))) &&
@@ -84,11 +86,11 @@ void ladon__host_egress_drain(ladon__host_rp *rp) {
     }
     rp->n_cls[cls & 3u]--;
     if (st == LADON_OK) {
-      ladon_counter_add(rp->tlps_out, 1);
+      ladon__counter_add(rp->tlps_out, 1);
     } else {
       /* Not linked, or a TLP the link refuses (larger than the link's
       ** MPS): it cannot leave. */
-      ladon_counter_add(h->st.egress_refused, 1);
+      ladon__counter_add(h->st.egress_refused, 1);
       ladon_tlp_free(o.tlp);
     }
     if (o.credit_rp >= 0)

@@ -20,6 +20,9 @@
 */
 #include "models/host_int.h"
 #include "models/iommu.h"
+#include "pcie/tlp_int.h"
+#include "sim/sim_int.h"
+#include "sim/stats_int.h"
 
 /* LADON__ACT_CONT status of a request the IOMMU translated (not a
 ** completion status: those are 3 bits). */
@@ -41,14 +44,14 @@ ladon_tlp *ladon__host_make_cpl(const ladon_tlp *req, uint8_t status,
   c->status = status;
   if (mem_read) {
     /* A failed read reports the whole remaining request (§2.2.9). */
-    uint32_t n = ladon_tlp_request_bytes(req);
+    uint32_t n = ladon__tlp_request_bytes(req);
     c->byte_count = (uint16_t)(n ? n : 1);
     c->lower_addr = ladon__cpl_lower_addr(req);
   } else {
     /* Every other completion has Byte Count 4 and Lower Address 0
     ** (AtomicOps: the operand size) (§2.2.9). */
     c->byte_count =
-        (uint16_t)(ladon_tlp_type_class((ladon_tlp_type)req->type) ==
+        (uint16_t)(ladon__tlp_class(req->type) ==
                            LADON_TLP_CLASS_NP &&
                        (req->type == LADON_TLP_FETCHADD ||
                         req->type == LADON_TLP_SWAP || req->type == LADON_TLP_CAS)
@@ -67,11 +70,11 @@ ladon_tlp *ladon__host_make_cpl(const ladon_tlp *req, uint8_t status,
 ** a Completion for non-posted requests, nothing for posted ones. */
 static void reject(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp,
                    uint8_t status, uint16_t cpl_id) {
-  ladon_tlp_class cls = ladon_tlp_type_class((ladon_tlp_type)tlp->type);
-  ladon_counter_add(status == LADON_TLP_CPL_CA ? h->st.ca : h->st.ur, 1);
+  ladon_tlp_class cls = ladon__tlp_class(tlp->type);
+  ladon__counter_add(status == LADON_TLP_CPL_CA ? h->st.ca : h->st.ur, 1);
   if (cls == LADON_TLP_CLASS_NP) {
     ladon_tlp *c = ladon__host_make_cpl(tlp, status, cpl_id);
-    ladon_counter_add(rp->ur_sent, 1);
+    ladon__counter_add(rp->ur_sent, 1);
     if (c)
       ladon__host_egress_push(rp, c, -1, LADON_TLP_CLASS_NONE, 0, 0);
   }
@@ -94,10 +97,10 @@ static bool rid_below(const ladon__host_rp *rp, uint16_t rid) {
 ** credits until it leaves. */
 static void forward(ladon__host *h, ladon__host_rp *rp, unsigned to,
                     ladon_tlp *tlp) {
-  ladon_counter_add(h->st.p2p_forwarded, 1);
+  ladon__counter_add(h->st.p2p_forwarded, 1);
   ladon__host_egress_push(&h->rp[to], tlp, (int)rp->index,
-                          ladon_tlp_type_class((ladon_tlp_type)tlp->type),
-                          tlp->tc, ladon_tlp_data_credits(tlp));
+                          ladon__tlp_class(tlp->type),
+                          tlp->tc, ladon__tlp_data_credits(tlp));
 }
 
 static void completion(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp) {
@@ -118,7 +121,7 @@ static void completion(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp) {
     return;
   }
   /* §2.3.2: a completion no request of ours is waiting for. */
-  ladon_counter_add(h->st.unexpected_cpl, 1);
+  ladon__counter_add(h->st.unexpected_cpl, 1);
   ladon_port_consume(rp->port, tlp);
   ladon_tlp_free(tlp);
 }
@@ -132,8 +135,8 @@ static ladon_time_ps in_order(ladon__host_rp *rp, ladon_time_ps t) {
 }
 
 static void mem_request(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp) {
-  ladon_time_ps now = ladon_sim_now(h->sim);
-  uint64_t len = ladon_tlp_request_bytes(tlp);
+  ladon_time_ps now = ladon__sim_now(h->sim);
+  uint64_t len = ladon__tlp_request_bytes(tlp);
   uint64_t last = tlp->addr + (len ? len - 1 : 0);
   /* §7.5.1.1.3: with Bus Master Enable Clear, a root port handles memory
   ** requests from below as Unsupported Requests. */
@@ -145,13 +148,13 @@ static void mem_request(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp) {
   const uint16_t acs = ladon__cfg_acs_ctrl(rp->cfg);
   if ((acs & PCI_ACS_SV) &&
       !rid_below(rp, tlp->req_id)) {
-    ladon_counter_add(h->st.acs_violations, 1);
+    ladon__counter_add(h->st.acs_violations, 1);
     reject(h, rp, tlp, LADON_TLP_CPL_UR, rp->rid);
     return;
   }
   /* §6.12.1.1 ACS Translation Blocking: AT other than 00b is blocked. */
   if ((acs & PCI_ACS_TB) && tlp->at != 0) {
-    ladon_counter_add(h->st.acs_violations, 1);
+    ladon__counter_add(h->st.acs_violations, 1);
     reject(h, rp, tlp, LADON_TLP_CPL_UR, rp->rid);
     return;
   }
@@ -178,7 +181,7 @@ static void mem_request(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp) {
       else
         tlp->flags &= (uint16_t)~LADON_TLP_F_ADDR64;
     } else {
-      ladon_counter_add(h->st.iommu_blocked, 1);
+      ladon__counter_add(h->st.iommu_blocked, 1);
       status = h->iommu_blocked_status;
     }
     if (r.ok) status = LADON__HOST_REMAPPED;
@@ -193,7 +196,7 @@ static void mem_request(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp) {
 /* After ordering and translation: where the request goes. */
 void ladon__host_continue(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp,
                           unsigned blocked) {
-  uint64_t len = ladon_tlp_request_bytes(tlp);
+  uint64_t len = ladon__tlp_request_bytes(tlp);
   int to;
   /* A request the IOMMU remapped carries an address of the root complex's
   ** choosing: it may go back down the port it came from (a VF's DMA remapped
@@ -224,21 +227,21 @@ void ladon__host_continue(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp,
     forward(h, rp, (unsigned)to, tlp);
     return;
   }
-  if (to >= 0) ladon_counter_add(h->st.p2p_blocked, 1);
+  if (to >= 0) ladon__counter_add(h->st.p2p_blocked, 1);
   reject(h, rp, tlp, LADON_TLP_CPL_UR, LADON__HOST_BRIDGE_RID);
 }
 
 /* Runs at the root-complex edge after arrival. */
 void ladon__host_rx(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp) {
   unsigned type = tlp->type;
-  ladon_counter_add(rp->tlps_in, 1);
+  ladon__counter_add(rp->tlps_in, 1);
   ladon__host_routes_update(h);
-  if (ladon_tlp_is_completion((ladon_tlp_type)type)) {
+  if (ladon__tlp_class(type) == LADON_TLP_CLASS_CPL) {
     completion(h, rp, tlp);
     return;
   }
   if (type == LADON_TLP_MSG || type == LADON_TLP_MSGD) {
-    ladon_counter_add(h->st.messages, 1);
+    ladon__counter_add(h->st.messages, 1);
     ladon_port_consume(rp->port, tlp);
     ladon_tlp_free(tlp);
     return;
@@ -246,7 +249,7 @@ void ladon__host_rx(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp) {
   if (tlp->flags & LADON_TLP_F_EP) {
     /* §2.7.2.2: poisoned data is not written to memory; a poisoned request
     ** is counted and ended (UR for non-posted). */
-    ladon_counter_add(h->st.poisoned, 1);
+    ladon__counter_add(h->st.poisoned, 1);
     reject(h, rp, tlp, LADON_TLP_CPL_UR, LADON__HOST_BRIDGE_RID);
     return;
   }
@@ -263,7 +266,7 @@ void ladon__host_rx_deliver(void *owner, ladon_port *port, ladon_tlp *tlp) {
   ladon__host_rp *rp = owner;
   ladon__host *h = rp->host;
   (void)port;
-  ladon__host_defer_at(h, ladon__host_edge(h, ladon_sim_now(h->sim)),
+  ladon__host_defer_at(h, ladon__host_edge(h, ladon__sim_now(h->sim)),
                        LADON__ACT_RX, tlp, rp->index);
 }
 

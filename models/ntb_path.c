@@ -20,9 +20,12 @@
 
 #include "ladon/tlp_pool.h"
 #include "models/ntb_int.h"
+#include "pcie/tlp_int.h"
+#include "sim/sim_int.h"
+#include "sim/stats_int.h"
 
 static ladon_tlp_class tlp_class(const ladon_tlp *t) {
-  return ladon_tlp_type_class((ladon_tlp_type)t->type);
+  return ladon__tlp_class(t->type);
 }
 
 static bool link_up(const ladon__ntb *ntb) {
@@ -73,7 +76,7 @@ static int alloc_tag(ladon__ntb *ntb, ladon__ntb_side *s) {
 ** (see ntb_int.h); stops at the first ready TLP that cannot go. */
 static void pump(ladon__ntb *ntb, unsigned e) {
   ladon__ntb_side *s = &ntb->s[e];
-  ladon_time_ps now = ladon_sim_now(ntb->sim), next = LADON_TIME_NEVER;
+  ladon_time_ps now = ladon__sim_now(ntb->sim), next = LADON_TIME_NEVER;
   for (unsigned q = 0; q < LADON__NTB_QS; q++) {
     ladon__ntb_fifo *f = &s->q[q];
     bool blocked = false;
@@ -107,7 +110,7 @@ static void pump(ladon__ntb *ntb, unsigned e) {
       if (it->holds_credits)
         ladon_port_consume_credits(ntb->s[it->in_side].port, it->cr_cls, it->cr_tc, 1,
                                    it->cr_data);
-      ladon_hist_add(ntb->s[it->in_side].st.transit_ps, now - it->t_arrive_ps);
+      ladon__hist_add(ntb->s[it->in_side].st.transit_ps, now - it->t_arrive_ps);
       it->next = ntb->spare; /* kept: the datapath allocates nothing per TLP */
       ntb->spare = it;
     }
@@ -128,7 +131,7 @@ void ladon__ntb_tx_ready(void *owner, ladon_port *port) {
 static void emit(ladon__ntb *ntb, unsigned in, unsigned e, ladon_tlp *t,
                  const ladon_tlp *credits_of, bool hold, uint16_t orig_rid, uint16_t orig_tag) {
   ladon__ntb_item *it = ntb->spare;
-  ladon_time_ps now = ladon_sim_now(ntb->sim);
+  ladon_time_ps now = ladon__sim_now(ntb->sim);
   if (it) {
     ntb->spare = it->next;
     memset(it, 0, sizeof *it);
@@ -154,7 +157,7 @@ static void emit(ladon__ntb *ntb, unsigned in, unsigned e, ladon_tlp *t,
     it->holds_credits = true;
     it->cr_cls = tlp_class(credits_of);
     it->cr_tc = credits_of->tc;
-    it->cr_data = ladon_tlp_data_credits(credits_of);
+    it->cr_data = ladon__tlp_data_credits(credits_of);
   } else if (credits_of) {
     ladon_port_consume(ntb->s[in].port, credits_of);
   }
@@ -174,11 +177,11 @@ static void reject(ladon__ntb *ntb, unsigned in, ladon_tlp *t, ladon_counter *wh
                    uint64_t *why_c) {
   ladon__ntb_side *s = &ntb->s[in];
   (*why_c)++;
-  ladon_counter_add(why, 1);
+  ladon__counter_add(why, 1);
   if (tlp_class(t) == LADON_TLP_CLASS_NP) {
     ladon_tlp *c = ladon_tlp_completion_for(t, s->rid, LADON_TLP_CPL_UR, 0);
     s->c.urs++;
-    ladon_counter_add(s->st.urs, 1);
+    ladon__counter_add(s->st.urs, 1);
     if (c) {
       emit(ntb, in, in, c, t, false, 0, 0);
       ladon_tlp_free(t);
@@ -230,13 +233,13 @@ static void completion(ladon__ntb *ntb, unsigned in, ladon_tlp *t) {
   if (!tg || !tg->used || tg->proxy != t->req_id) {
     /* §2.3.2: an Unexpected Completion is discarded. */
     s->c.unexpected_cpls++;
-    ladon_counter_add(s->st.unexpected_cpls, 1);
+    ladon__counter_add(s->st.unexpected_cpls, 1);
     ladon_port_consume(s->port, t);
     ladon_tlp_free(t);
     return;
   }
   uint32_t carried = t->length_dw ? t->length_dw * 4u - (t->lower_addr & 3u) : 0;
-  bool last = !ladon_tlp_type_has_data((ladon_tlp_type)t->type) ||
+  bool last = !ladon__tlp_info(t->type)->data ||
               t->status != LADON_TLP_CPL_SC || t->byte_count <= carried;
   t->req_id = tg->orig_rid;
   t->tag = tg->orig_tag;
@@ -299,7 +302,7 @@ static void memory(ladon__ntb *ntb, unsigned in, ladon_tlp *t) {
   else t->flags &= (uint16_t)~LADON_TLP_F_ADDR64;
   t->req_id = proxy;
   s->c.forwarded++;
-  ladon_counter_add(s->st.forwarded, 1);
+  ladon__counter_add(s->st.forwarded, 1);
   emit(ntb, in, in ^ 1u, t, t, true, orig_rid, orig_tag);
 }
 
@@ -309,7 +312,7 @@ void ladon__ntb_deliver(void *owner, ladon_port *port, ladon_tlp *t) {
   (void)port;
   if (t->type == LADON_TLP_CFGRD0 || t->type == LADON_TLP_CFGWR0) {
     config(ntb, s->idx, t);
-  } else if (ladon_tlp_is_completion((ladon_tlp_type)t->type)) {
+  } else if (ladon__tlp_class(t->type) == LADON_TLP_CLASS_CPL) {
     completion(ntb, s->idx, t);
   } else if (is_memory_request(t->type)) {
     memory(ntb, s->idx, t);

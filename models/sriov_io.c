@@ -9,6 +9,7 @@
 
 #include "ladon/tlp_pool.h"
 #include "models/sriov_int.h"
+#include "pcie/tlp_int.h"
 #include "sim/sim_int.h"
 #include "sim/stats_int.h"
 
@@ -155,7 +156,7 @@ static void egress_ev(ladon_sim *sim, void *ctx, uint64_t arg) {
     return;
   }
   /* The TLP occupies the transmit path for whole cycles. */
-  uint64_t bytes = ladon_tlp_header_dw(t) * 4u + ladon_tlp_payload_bytes(t);
+  uint64_t bytes = ladon__tlp_header_dw(t) * 4u + ladon__tlp_payload_bytes(t);
   uint64_t cycles = (bytes + d->cfg.datapath_bytes - 1u) / d->cfg.datapath_bytes;
   ladon_time_ps t_end = now + cycles * d->cfg.clock_period_ps;
   d->busy_until = t_end;
@@ -210,7 +211,7 @@ void ladon__sriov_deliver(void *owner, ladon_port *port, ladon_tlp *t) {
     /* I/O, locked reads, AtomicOps, DMWr: not supported by this endpoint;
     ** non-posted ones complete with UR, posted ones are dropped (§2.3.1). */
     ladon__counter_add(d->c_other_ur, 1);
-    if (ladon_tlp_is_non_posted((ladon_tlp_type)t->type)) {
+    if (ladon__tlp_class(t->type) == LADON_TLP_CLASS_NP) {
       uint16_t cpl_id = (uint16_t)(d->bus << 8);
       ladon__sriov_send_cpl(d, ladon__sriov_cpl_new(t, cpl_id, LADON_TLP_CPL_UR, 4, 0, 0));
     }

@@ -5,6 +5,7 @@
 ** header has arrived.  Pure: reads the decoded registers, changes nothing.
 */
 #include "models/switch_int.h"
+#include "pcie/tlp_int.h"
 
 /* Message codes the switch acts on (§2.2.8, Table 2-21 ff.). */
 #define MSG_ASSERT_INTA 0x20u
@@ -53,7 +54,7 @@ static bool acs_blocks(const ladon__sw_port *p, const ladon_tlp *t) {
 ** requests; clear, they are Unsupported Requests). */
 static void up_request(const ladon__switch *sw, const ladon_tlp *t,
                        ladon__sw_route *r) {
-  bool gated = !ladon_tlp_is_completion((ladon_tlp_type)t->type) &&
+  bool gated = ladon__tlp_class(t->type) != LADON_TLP_CLASS_CPL &&
                t->type != LADON_TLP_MSG && t->type != LADON_TLP_MSGD;
   if (gated && !sw->ports[LADON__SWITCH_UP].br.bus_master)
     set(r, LADON__SW_UR, LADON__SW_WHY_NO_ROUTE, 0);

@@ -11,6 +11,7 @@
 #include "models/switch_int.h"
 #include "pcie/link_int.h"
 #include "pcie/ordering_int.h"
+#include "pcie/tlp_int.h"
 #include "sim/sim_int.h"
 #include "sim/stats_int.h"
 
@@ -18,7 +19,7 @@
 #define MSG_DEASSERT_INTA 0x24u
 
 static int cls_of(unsigned type) {
-  switch (ladon_tlp_type_class((ladon_tlp_type)type)) {
+  switch (ladon__tlp_class(type)) {
     case LADON_TLP_CLASS_P: return LADON__SW_CLS_P;
     case LADON_TLP_CLASS_NP: return LADON__SW_CLS_NP;
     case LADON_TLP_CLASS_CPL: return LADON__SW_CLS_CPL;
@@ -66,8 +67,8 @@ static void consume(ladon__sw_port *p, ladon_tlp_class cls, unsigned tc,
 }
 
 static void consume_tlp(ladon__sw_port *p, ladon_tlp *t) {
-  consume(p, ladon_tlp_type_class((ladon_tlp_type)t->type), t->tc,
-          ladon_tlp_data_credits(t));
+  consume(p, ladon__tlp_class(t->type), t->tc,
+          ladon__tlp_data_credits(t));
   ladon_tlp_free(t);
 }
 
@@ -92,7 +93,7 @@ static void release(ladon__sw_port *p, ladon__sw_entry *e) {
 */
 static ladon_time_ps body_ps(ladon__sw_port *p, const ladon_tlp *t) {
   const ladon_link *l = ladon_port_link(p->port);
-  uint32_t hdr = 4u * (ladon_tlp_header_dw(t) + ladon_tlp_prefix_dw(t));
+  uint32_t hdr = 4u * (ladon__tlp_header_dw(t) + ladon__tlp_prefix_dw(t));
   if (!l) return 0;
   if (p->phy_link != l) {
     p->phy_link = l;
@@ -105,7 +106,7 @@ static ladon_time_ps body_ps(ladon__sw_port *p, const ladon_tlp *t) {
     uint64_t flits = bytes > hdr ? (bytes - hdr) / LADON__FLIT_TLP_BYTES : 0;
     return ladon__phy_bits_to_ps(&p->phy, flits * p->phy.flit_syms * p->phy.sym_bits);
   }
-  uint32_t wire = ladon_tlp_wire_bytes(t, p->gen, false);
+  uint32_t wire = ladon__tlp_wire_bytes(t); /* non-flit: gen 1..5 */
   uint32_t front = hdr + (p->gen <= 2 ? 3u : 4u);
   uint32_t w = p->phy.width;
   uint64_t syms = (wire + w - 1) / w - (front + w - 1) / w;
@@ -208,7 +209,7 @@ static void depart(ladon__switch *sw, ladon__sw_port *pe, ladon__sw_port *in,
   ladon__sw_fifo *f = voq(in, pe->idx, c);
   ladon__sw_entry *e = f->head;
   ladon_tlp *t = e->tlp;
-  uint32_t payload = ladon_tlp_payload_bytes(t);
+  uint32_t payload = ladon__tlp_payload_bytes(t);
   f->head = e->next;
   if (!f->head) f->tail = NULL;
   f->len--;
@@ -291,9 +292,9 @@ static void enqueue(ladon__switch *sw, ladon__sw_port *in, unsigned egress,
   e->t_ready_ps = a->t_ready;
   e->stamp = sw->next_stamp++;
   e->shared_refs = refs;
-  e->credit_cls = (uint8_t)ladon_tlp_type_class((ladon_tlp_type)credited->type);
+  e->credit_cls = (uint8_t)ladon__tlp_class(credited->type);
   e->credit_tc = credited->tc;
-  e->credit_data = ladon_tlp_data_credits(credited);
+  e->credit_data = ladon__tlp_data_credits(credited);
   e->ingress = (uint8_t)in->idx;
   if (f->tail) f->tail->next = e;
   else f->head = e;
@@ -312,7 +313,7 @@ static void enqueue(ladon__switch *sw, ladon__sw_port *in, unsigned egress,
 */
 static void unsupported(ladon__switch *sw, ladon__sw_port *in, ladon_tlp *t,
                         unsigned why, const arrival *a) {
-  ladon_tlp_class cls = ladon_tlp_type_class((ladon_tlp_type)t->type);
+  ladon_tlp_class cls = ladon__tlp_class(t->type);
   if (why == LADON__SW_WHY_ACS) count(in->st.acs_violations, &in->c.acs_violations, 1);
   if (cls == LADON_TLP_CLASS_NP) {
     ladon_tlp *c = ladon_tlp_completion_for(t, in->rid, LADON_TLP_CPL_UR, 0);
@@ -437,7 +438,7 @@ void ladon__sw_deliver(void *owner, ladon_port *port, ladon_tlp *t) {
     case LADON__SW_CFG: {
       ladon_tlp *c = ladon__sw_cfg_access(sw, &sw->ports[r.fn], t);
       if (c) enqueue(sw, in, in->idx, c, t, NULL, &a);
-      else consume(in, LADON_TLP_CLASS_NP, t->tc, ladon_tlp_data_credits(t));
+      else consume(in, LADON_TLP_CLASS_NP, t->tc, ladon__tlp_data_credits(t));
       ladon_tlp_free(t);
       break;
     }

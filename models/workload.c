@@ -10,6 +10,8 @@
 #include "models/model.h"
 #include "models/workload_int.h"
 #include "sim/error_int.h"
+#include "sim/sim_int.h"
+#include "sim/stats_int.h"
 
 /* ---- parameter tables ------------------------------------------------- */
 
@@ -323,10 +325,10 @@ ladon__wl_kind ladon__workload_kind(const ladon__workload *wl) { return wl->spec
 void ladon__wl_issued(ladon__workload *wl) {
   if (!wl->first_seen) {
     wl->first_seen = true;
-    ladon_counter_add(wl->c_first, ladon_sim_now(wl->sim));
+    ladon__counter_add(wl->c_first, ladon__sim_now(wl->sim));
   }
   wl->n.issued++;
-  ladon_counter_add(wl->c_issued, 1);
+  ladon__counter_add(wl->c_issued, 1);
 }
 
 void ladon__wl_record(ladon__workload *wl, uint64_t bytes, bool ok, ladon_time_ps t_issue,
@@ -334,16 +336,16 @@ void ladon__wl_record(ladon__workload *wl, uint64_t bytes, bool ok, ladon_time_p
   if (ok) {
     wl->n.requests++;
     wl->n.bytes += bytes;
-    ladon_counter_add(wl->c_requests, 1);
-    ladon_counter_add(wl->c_bytes, bytes);
-    ladon_hist_add(wl->h_lat, t_done - t_issue);
+    ladon__counter_add(wl->c_requests, 1);
+    ladon__counter_add(wl->c_bytes, bytes);
+    ladon__hist_add(wl->h_lat, t_done - t_issue);
   } else {
     wl->n.errors++;
-    ladon_counter_add(wl->c_errors, 1);
+    ladon__counter_add(wl->c_errors, 1);
   }
   if (t_done > wl->last_done) {
     /* The counter holds the time itself: add the difference. */
-    ladon_counter_add(wl->c_last, t_done - wl->last_done);
+    ladon__counter_add(wl->c_last, t_done - wl->last_done);
     wl->last_done = t_done;
   }
 }
@@ -399,7 +401,7 @@ ladon_status ladon__workload_start(ladon__workload *wl, ladon_error *err) {
     return ladon__error_set(err, LADON_EINVAL, NULL, 0, 0,
                             "workload '%s': no window (parameter 'window' or the fabric)",
                             wl->name);
-  wl->t0 = ladon_sim_now(wl->sim) + wl->spec.start_ps;
+  wl->t0 = ladon__sim_now(wl->sim) + wl->spec.start_ps;
   ladon_status st = wl->spec.kind == LADON__WL_DMA ? ladon__wl_dma_start(wl, err)
                                                    : ladon__wl_nic_start(wl, err);
   if (st == LADON_OK) wl->started = true;

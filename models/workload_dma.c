@@ -8,6 +8,8 @@
 
 #include "models/workload_int.h"
 #include "sim/error_int.h"
+#include "sim/sim_int.h"
+#include "sim/stats_int.h"
 
 __extension__ typedef unsigned __int128 u128;
 
@@ -76,12 +78,12 @@ static void on_done(void *ctx, const ladon__dma_result *r) {
   if (ok) {
     if (r->op == LADON__DMA_READ) {
       wl->n.reads++;
-      ladon_counter_add(s->c_reads, 1);
-      ladon_hist_add(s->h_rd, lat);
+      ladon__counter_add(s->c_reads, 1);
+      ladon__hist_add(s->h_rd, lat);
     } else {
       wl->n.writes++;
-      ladon_counter_add(s->c_writes, 1);
-      ladon_hist_add(s->h_wr, lat);
+      ladon__counter_add(s->c_writes, 1);
+      ladon__hist_add(s->h_wr, lat);
     }
   }
   pump(s);
@@ -118,7 +120,7 @@ static void issue_one(wl_dma *s) {
     x.write_data = s->wbuf;
   }
   if (ladon__dma_submit(wl->fn->dma, &x, NULL) != LADON_OK) {
-    ladon__wl_record(wl, 0, false, ladon_sim_now(wl->sim), ladon_sim_now(wl->sim));
+    ladon__wl_record(wl, 0, false, ladon__sim_now(wl->sim), ladon__sim_now(wl->sim));
     s->stopped = true;
     return;
   }
@@ -130,7 +132,7 @@ static void issue_one(wl_dma *s) {
 static void pump(wl_dma *s) {
   ladon__workload *wl = s->wl;
   const ladon__wl_dma_spec *d = &wl->spec.u.dma;
-  ladon_time_ps now = ladon_sim_now(wl->sim);
+  ladon_time_ps now = ladon__sim_now(wl->sim);
   while (!s->stopped && s->inflight < d->outstanding) {
     if (d->count && s->issued >= d->count) {
       s->stopped = true;
