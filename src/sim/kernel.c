@@ -28,18 +28,14 @@ static int grow_slots(ladon_sim *sim) {
   return 1;
 }
 
-static inline uint32_t slot_alloc(ladon_sim *sim) {
-  uint32_t s = sim->free_slot;
-  if (s != LADON__SLOT_NONE) {
-    sim->free_slot = sim->slots[s].next;
-  } else {
-    if (sim->slots_len == sim->slots_cap && !grow_slots(sim))
-      return LADON__SLOT_NONE;
-    s = sim->slots_len++;
-    sim->slots[s].gen = 0;
-  }
-  sim->slots[s].next = LADON__SLOT_LIVE;
-  return s;
+/* Puts a new slot on the empty free list.  Returns 0 when out of memory. */
+static int slot_add(ladon_sim *sim) {
+  if (sim->slots_len == sim->slots_cap && !grow_slots(sim)) return 0;
+  uint32_t s = sim->slots_len++;
+  sim->slots[s].gen = 0;
+  sim->slots[s].next = LADON__SLOT_NONE;
+  sim->free_slot = s;
+  return 1;
 }
 
 /* LIFO, so the next event scheduled reuses this (cache-hot) slot. */
@@ -105,6 +101,36 @@ ladon_status ladon_sim_status(const ladon_sim *sim) {
 
 /* ---- scheduling ------------------------------------------------------ */
 
+/*
+** Scheduling writes the payload into the slot at the head of the free list
+** and queues the entry; only then does it take the slot, so that a failure
+** has nothing to undo.  The common case (a free slot, and an entry the
+** queue takes inline) makes no call and saves no registers; the rest goes
+** to out-of-line functions as tail calls.
+*/
+
+/* Takes `slot`, the head of the free list, whose entry has been queued. */
+static inline ladon_event_id schedule_commit(ladon_sim *sim, uint32_t slot) {
+  ladon__slot *s = &sim->slots[slot];
+  sim->free_slot = s->next;
+  s->next = LADON__SLOT_LIVE;
+  sim->next_seq++;
+  sim->pending++;
+  return ((uint64_t)s->gen << 32) | ((uint64_t)slot + 1);
+}
+
+/* Queues the entry of free slot `slot` the way that may call out. */
+static __attribute__((noinline)) ladon_event_id
+schedule_push_slow(ladon_sim *sim, ladon_time_ps at, uint64_t order,
+                   uint32_t slot, uint32_t gen) {
+  if (!ladon__q_push_slow(sim, at, order, slot, gen)) return 0;
+  return schedule_commit(sim, slot);
+}
+
+static ladon_event_id schedule_new_slot(ladon_sim *sim, ladon_time_ps at,
+                                        unsigned priority, ladon_event_fn fn,
+                                        void *ctx, uint64_t arg);
+
 /* Shared by the two exported entry points, which cannot inline each other
 ** in a shared library (either could be interposed). */
 static inline ladon_event_id schedule(ladon_sim *sim, ladon_time_ps at,
@@ -113,24 +139,26 @@ static inline ladon_event_id schedule(ladon_sim *sim, ladon_time_ps at,
   if (fn == NULL || priority > LADON_PRIO_LAST || at < sim->now_ps ||
       sim->next_seq > LADON__SEQ_MAX)
     return 0;
-  uint32_t slot = slot_alloc(sim);
-  if (slot == LADON__SLOT_NONE) return 0;
+  const uint32_t slot = sim->free_slot;
+  if (slot == LADON__SLOT_NONE)
+    return schedule_new_slot(sim, at, priority, fn, ctx, arg);
   ladon__slot *s = &sim->slots[slot];
   s->fn = fn;
   s->ctx = ctx;
   s->arg = arg;
-  const uint32_t gen = s->gen;
-  if (!ladon__q_push(sim, at,
-                     ((uint64_t)priority << LADON__SEQ_BITS) | sim->next_seq,
-                     slot, gen)) {
-    /* Undo the slot without using up its generation. */
-    sim->slots[slot].next = sim->free_slot;
-    sim->free_slot = slot;
-    return 0;
-  }
-  sim->next_seq++;
-  sim->pending++;
-  return ((uint64_t)gen << 32) | ((uint64_t)slot + 1);
+  const uint64_t order =
+      ((uint64_t)priority << LADON__SEQ_BITS) | sim->next_seq;
+  if (!ladon__q_push_inline(sim, at, order, slot, s->gen))
+    return schedule_push_slow(sim, at, order, slot, s->gen);
+  return schedule_commit(sim, slot);
+}
+
+/* schedule() when the free list is empty. */
+static __attribute__((noinline)) ladon_event_id
+schedule_new_slot(ladon_sim *sim, ladon_time_ps at, unsigned priority,
+                  ladon_event_fn fn, void *ctx, uint64_t arg) {
+  if (!slot_add(sim)) return 0;
+  return schedule(sim, at, priority, fn, ctx, arg);
 }
 
 ladon_event_id ladon_sim_schedule_at(ladon_sim *sim, ladon_time_ps at,

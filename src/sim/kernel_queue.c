@@ -67,12 +67,14 @@ static int front_reserve(ladon__front *f, size_t extra) {
   return front_grow(f, f->end + extra);
 }
 
-/* Inserts `ev` in order.  Room for one was reserved. */
+/* Inserts `ev` in order.  Room for one was reserved.  This is for fronts
+** that ladon__q_push_inline() does not walk: long ones, or with no room
+** before the head. */
 static void front_insert(ladon__front *f, const ladon__ev *ev) {
   const ladon__u128 r = rank_of(ev);
   /* An event due before everything queued (a handler's follow-up at its
-  ** own time, a quarter of all inserts in a busy fabric) takes the slot in
-  ** front of the head, when there is one, without moving anything. */
+  ** own time) takes the slot in front of the head, when there is one,
+  ** without moving anything. */
   if (f->head > 0 && (f->head == f->end || r < rank_of(&f->v[f->head]))) {
     f->v[--f->head] = *ev;
     return;

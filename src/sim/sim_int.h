@@ -214,20 +214,42 @@ static inline void ladon__bucket_note(ladon__bucket *b, uint64_t time) {
   b->min_time = time < min ? time : min;
 }
 
-/* Queues entry (time, order, slot, gen) (its time must be >= now).
-** Returns 0 when out of memory.  The common case, an append to a bucket
-** with room, is inline. */
-static inline int ladon__q_push(ladon_sim *sim, uint64_t time_ps,
-                                uint64_t order, uint32_t slot, uint32_t gen) {
-  if (time_ps <= sim->front_last)
-    return ladon__q_push_slow(sim, time_ps, order, slot, gen);
-  unsigned level, digit;
-  ladon__bucket_of(sim->base, time_ps, &level, &digit);
-  ladon__bucket *b = &sim->bucket[level][digit];
-  if (b->count == 0 || b->tail_n == LADON__CHUNK_EVENTS)
-    return ladon__q_push_slow(sim, time_ps, order, slot, gen);
-  ladon__bucket_note(b, time_ps);
-  ladon__ev *dst = &b->tail->ev[b->tail_n++];
+/* Fronts up to this long take a new event by a walk from the head. */
+#define LADON__FRONT_WALK 32
+
+/* Queues entry (time, order, slot, gen) (its time must be >= now) if that
+** takes no call, and returns 1; otherwise returns 0 and changes nothing:
+** ladon__q_push_slow() must queue it.  The cases here are an append to a
+** bucket with room and an insert into a short front with room before its
+** head. */
+static inline int ladon__q_push_inline(ladon_sim *sim, uint64_t time_ps,
+                                       uint64_t order, uint32_t slot,
+                                       uint32_t gen) {
+  ladon__ev *dst;
+  if (time_ps <= sim->front_last) {
+    ladon__front *f = &sim->front;
+    if (f->head == 0 || f->end - f->head > LADON__FRONT_WALK) return 0;
+    /* In a busy fabric the front holds about a dozen events and a new one
+    ** is mostly due within the next few: walk from the head, moving each
+    ** earlier entry down one place into the room that running events
+    ** freed.  That moves what a memmove of the head side would, without a
+    ** binary search's unpredictable branches. */
+    ladon__ev *p = f->v + f->head;
+    ladon__ev *const end = f->v + f->end;
+    for (; p < end && (p->time_ps < time_ps ||
+                       (p->time_ps == time_ps && p->order < order));
+         p++)
+      p[-1] = p[0];
+    dst = p - 1;
+    f->head--;
+  } else {
+    unsigned level, digit;
+    ladon__bucket_of(sim->base, time_ps, &level, &digit);
+    ladon__bucket *b = &sim->bucket[level][digit];
+    if (b->count == 0 || b->tail_n == LADON__CHUNK_EVENTS) return 0;
+    ladon__bucket_note(b, time_ps);
+    dst = &b->tail->ev[b->tail_n++];
+  }
   dst->time_ps = time_ps;
   dst->order = order;
   dst->slot = slot;
