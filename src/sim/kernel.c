@@ -115,7 +115,6 @@ static inline ladon_event_id schedule_commit(ladon_sim *sim, uint32_t slot) {
   sim->free_slot = s->next;
   s->next = LADON__SLOT_LIVE;
   sim->next_seq++;
-  sim->pending++;
   return ((uint64_t)s->gen << 32) | ((uint64_t)slot + 1);
 }
 
@@ -188,9 +187,8 @@ int ladon_sim_cancel(ladon_sim *sim, ladon_event_id id) {
   /* The entry stays queued, now stale; freeing the slot changes its
   ** generation, which is how the queue recognises it. */
   slot_free(sim, slot);
-  sim->pending--;
   sim->stale++;
-  if (sim->stale >= COMPACT_MIN_STALE && sim->stale > sim->pending)
+  if (sim->stale >= COMPACT_MIN_STALE && sim->stale > sim->queued - sim->stale)
     ladon__q_compact(sim);
   return 1;
 }
@@ -204,7 +202,8 @@ ladon_time_ps ladon_sim_next_time(const ladon_sim *sim) {
   ladon_sim *mut = (ladon_sim *)sim;
   const ladon__ev *top = ladon__q_peek(mut);
   if (top != NULL) return top->time_ps;
-  return sim->pending > 0 ? ladon__q_min_time_hint(sim) : LADON_TIME_NEVER;
+  return sim->queued > sim->stale ? ladon__q_min_time_hint(sim)
+                                  : LADON_TIME_NEVER;
 }
 
 /* ---- running --------------------------------------------------------- */
@@ -224,7 +223,6 @@ static inline void run_event(ladon_sim *sim, ladon__ev *top) {
   ** table may be reallocated by the handler; nothing here points into them
   ** any more. */
   slot_free(sim, slot);
-  sim->pending--;
   sim->events_run++;
   fn(sim, ctx, arg);
 }
@@ -284,7 +282,7 @@ void ladon_sim_stop(ladon_sim *sim) {
 }
 
 size_t ladon_sim_pending(const ladon_sim *sim) {
-  return sim != NULL ? sim->pending : 0;
+  return sim != NULL ? sim->queued - sim->stale : 0;
 }
 
 uint64_t ladon_sim_events_run(const ladon_sim *sim) {

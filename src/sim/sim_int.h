@@ -123,8 +123,8 @@ struct ladon_sim {
   uint32_t level_mask;  /* bit L: some bucket of level L is non-empty */
   uint64_t digit_mask[LADON__LEVELS];
   size_t queued;        /* entries in the queue, cancelled ones included */
-  size_t stale;         /* cancelled entries still queued */
-  size_t pending;       /* queued - stale */
+  size_t stale;         /* cancelled entries still queued; the others,
+                           queued - stale, are pending */
   uint64_t next_seq;
 
   ladon__slot *slots;
