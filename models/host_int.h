@@ -85,6 +85,7 @@ typedef struct ladon__host_rp {
   ladon_port *port;
   ladon__cfg *cfg;            /* Type 1 header, PCIe Root Port */
   ladon__cfg_bridge br;       /* decoded bus numbers and windows */
+  uint16_t acs_ctrl;          /* decoded ACS Control */
   uint32_t mps_bytes;         /* Device Control MPS, capped by the host's */
   ladon_time_ps in_order_ps;  /* upstream pipeline: last continuation */
   ladon__host_out *out;       /* egress FIFO, out[0..n_out) */

@@ -46,6 +46,7 @@ void ladon__host_routes_update(ladon__host *h) {
     rp->mps_bytes = 128;
     if (ladon__cfg_exp_get(rp->cfg, &es) == LADON_OK)
       rp->mps_bytes = es.mps_bytes < h->mps_bytes ? es.mps_bytes : h->mps_bytes;
+    rp->acs_ctrl = ladon__cfg_acs_ctrl(rp->cfg);
     if (ladon__cfg_bridge_decode(rp->cfg, &rp->br) != LADON_OK) continue;
     add_window(h, i, &rp->br.mem, 2 * i);
     add_window(h, i, &rp->br.pref, 2 * i + 1);

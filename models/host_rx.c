@@ -145,7 +145,7 @@ static void mem_request(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp) {
     return;
   }
   /* §6.12.1.1 ACS Source Validation: the requester must be below. */
-  const uint16_t acs = ladon__cfg_acs_ctrl(rp->cfg);
+  const uint16_t acs = rp->acs_ctrl; /* decoded by ladon__host_routes_update() */
   if ((acs & PCI_ACS_SV) &&
       !rid_below(rp, tlp->req_id)) {
     ladon__counter_add(h->st.acs_violations, 1);

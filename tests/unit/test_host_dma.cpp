@@ -237,6 +237,14 @@ TEST(HostDma, AcsSourceValidationBlocksForgedRequesterIds) {
   ladon__host_mem_read(f.h, 0x50040, m.data(), 32);
   EXPECT_EQ(m, data);
   EXPECT_EQ(f.stat("acs_violations"), 1u);
+  // Source Validation off again: the root port decodes ACS Control anew,
+  // and the same forged requester is no longer blocked.
+  f.cfg_write(LADON_TLP_ID(0, 1, 0), (uint16_t)(acs + PCI_ACS_CTRL), 2, 0);
+  f.ep().mem_request(LADON_TLP_MWR, 0x50080, 32, data.data(), LADON_TLP_ID(9, 0, 0));
+  f.run_for(LADON_US(2));
+  ladon__host_mem_read(f.h, 0x50080, m.data(), 32);
+  EXPECT_EQ(m, data);
+  EXPECT_EQ(f.stat("acs_violations"), 1u);
 }
 
 TEST(HostDma, UnexpectedCompletionsAreCountedAndDropped) {
