@@ -93,12 +93,17 @@ void ladon__host_mem_free(ladon__host *h) {
   h->mem = NULL;
 }
 
+/* The two ranges of h->ram by arithmetic, as ladon__host_dram_to_hpa()
+** inverts them: every DMA request asks, and a map lookup is a search. */
 bool ladon__host_hpa_to_dram(const ladon__host *h, uint64_t hpa, uint64_t len,
                              uint64_t *dram) {
-  uint64_t out;
-  if (len == 0) len = 1;
-  if (ladon_imap_translate(h->ram, hpa, len, LADON_IMAP_R, &out, NULL) !=
-      LADON_IMAP_HIT)
+  uint64_t last = hpa + (len ? len - 1 : 0), out;
+  if (last < hpa) return false;
+  if (last < h->low_ram_top)
+    out = hpa;
+  else if (hpa >= FOUR_GIB && last < h->high_ram_top)
+    out = h->low_ram_top + (hpa - FOUR_GIB);
+  else
     return false;
   if (dram) *dram = out;
   return true;

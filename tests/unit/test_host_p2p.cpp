@@ -1,7 +1,13 @@
 // Peer-to-peer between root ports, by the "p2p" policy: deny ends requests
 // with Unsupported Request, allow routes them down the other root port and
 // routes the completions back by ID.  Also: parameter checks of the type.
+#include <vector>
+
 #include "test_host_harness.h"
+
+extern "C" {
+#include "models/host_int.h"
+}
 
 using ht::Fixture;
 
@@ -109,6 +115,34 @@ TEST(HostParams, AddressMapFollowsMemorySize) {
   EXPECT_EQ(ladon_imap_at(ram, 1)->lo, 0x100000000ull);
   EXPECT_EQ(ladon_imap_at(ram, 1)->hi, 0x13fffffffull);
   EXPECT_EQ(ladon_imap_at(ram, 1)->target, 0x80000000u);
+}
+
+// The DMA path's HPA -> DRAM translation agrees with the RAM map at every
+// edge: both ends of each range, the holes beside them, and accesses that
+// straddle an edge (any byte outside RAM: not RAM).
+TEST(HostParams, DmaTranslationAgreesWithRamMap) {
+  for (const char *size : {"3GiB", "4MiB", "8GiB"}) {
+    Fixture f({{"memory", size}}, 0);
+    const ladon_imap *ram = ladon__host_ram_map(f.h);
+    std::vector<uint64_t> probes;
+    for (size_t i = 0; i < ladon_imap_count(ram); i++) {
+      const ladon_imap_entry *e = ladon_imap_at(ram, i);
+      for (uint64_t a : {e->lo, e->lo + 1, e->hi - 63, e->hi, e->hi + 1})
+        for (uint64_t d : {0ull, 64ull}) probes.push_back(a - d);
+    }
+    probes.push_back(0xfffffffffffffff0ull);  // wraps with len 64
+    for (uint64_t a : probes)
+      for (uint64_t len : {0ull, 1ull, 64ull}) {
+        uint64_t want = 0, got = 0;
+        bool hit = ladon_imap_translate(ram, a, len ? len : 1, LADON_IMAP_R, &want,
+                                        nullptr) == LADON_IMAP_HIT;
+        ASSERT_EQ(ladon__host_hpa_to_dram(f.h, a, len, &got), hit)
+            << size << " addr 0x" << std::hex << a << " len " << std::dec << len;
+        if (hit) {
+          EXPECT_EQ(got, want) << size << " addr 0x" << std::hex << a;
+        }
+      }
+  }
 }
 
 // A completion that comes up a root port for a requester below that same
