@@ -79,6 +79,10 @@ bool ladon__phy_cfg_init(ladon__phy_cfg *c, unsigned gen, unsigned width,
     c->ps_shift++;
   }
   c->ps_mul /= c->rate_half_gt;
+  /* 4000, 2000, 1000, 500, 250, 125 ps: sym_bits * ps_mul is a multiple of
+  ** 2^ps_shift, so symbol s + 1 starts exactly sym_ps after symbol s
+  ** (within a block). */
+  c->sym_ps = ((ladon_time_ps)c->sym_bits * c->ps_mul) >> c->ps_shift;
   if (flit) {
     c->flit_syms = LADON__FLIT_BYTES / width;
     c->skp_every_flits = flit_skp_interval(c->enc, width, c->flit_syms);
@@ -89,9 +93,15 @@ bool ladon__phy_cfg_init(ladon__phy_cfg *c, unsigned gen, unsigned width,
   return true;
 }
 
-uint64_t ladon__phy_sym_at_or_after(const ladon__phy_cfg *c, ladon_time_ps t) {
+/* The first symbol that starts at or after `t`, and when it starts. */
+static inline uint64_t sym_at_or_after(const ladon__phy_cfg *c, ladon_time_ps t,
+                                       ladon_time_ps *start_ps) {
   uint64_t b, blk, r, s;
-  if (t <= c->epoch_ps) return 0;
+  ladon_time_ps st;
+  if (t <= c->epoch_ps) {
+    *start_ps = ladon__phy_sym_start_ps(c, 0);
+    return 0;
+  }
   b = ladon__phy_ps_to_bits_ceil(c, t - c->epoch_ps);
   blk = b / c->block_bits;
   r = b % c->block_bits;
@@ -101,8 +111,14 @@ uint64_t ladon__phy_sym_at_or_after(const ladon__phy_cfg *c, ladon_time_ps t) {
     s = blk * c->block_syms + (r - c->sync_bits + c->sym_bits - 1) / c->sym_bits;
   /* The ceilings above make start(s) >= t exactly (bits_to_ps floors a
   ** value that is >= t - epoch); guard anyway. */
-  while (ladon__phy_sym_start_ps(c, s) < t) s++;
+  while ((st = ladon__phy_sym_start_ps(c, s)) < t) s++;
+  *start_ps = st;
   return s;
+}
+
+uint64_t ladon__phy_sym_at_or_after(const ladon__phy_cfg *c, ladon_time_ps t) {
+  ladon_time_ps st;
+  return sym_at_or_after(c, t, &st);
 }
 
 void ladon__phy_tx_init(const ladon__phy_cfg *c, ladon__phy_tx *tx) {
@@ -111,6 +127,8 @@ void ladon__phy_tx_init(const ladon__phy_cfg *c, ladon__phy_tx *tx) {
   tx->last_stp_sym = -1;
   tx->last_sdp_sym = -1;
   tx->skp_count = 0;
+  tx->memo_sym = UINT64_MAX; /* no symbol yet */
+  tx->memo_ps = 0;
 }
 
 /* First byte slot of the EDS / SKP region for the SKP due at `due_sym`. */
@@ -126,14 +144,22 @@ void ladon__phy_place(const ladon__phy_cfg *c, ladon__phy_tx *tx,
   const uint64_t interval = c->skp_interval_syms;
   uint64_t p = tx->pos, e, r, s_ready;
   int64_t *last = kind == LADON__PKT_TLP ? &tx->last_stp_sym : &tx->last_sdp_sym;
+  /* A symbol whose start time is known, to spare converting it again. */
+  uint64_t known_sym = p >> ws;
+  ladon_time_ps known_ps = ladon__phy_pos_start_ps(c, tx);
 
   /* A packet may use the symbol holding `pos` only if that symbol starts
   ** after the packet is ready; otherwise the rest of it is IDL/PAD and the
   ** packet starts in Lane 0 of a later Symbol Time (§4.2.1.2.1,
   ** §4.2.2.3.2). */
-  if (ladon__phy_sym_start_ps(c, p >> ws) < ready_ps) {
-    s_ready = ladon__phy_sym_at_or_after(c, ready_ps);
-    if ((p >> ws) < s_ready) p = s_ready << ws;
+  if (known_ps < ready_ps) {
+    ladon_time_ps ready_sym_ps;
+    s_ready = sym_at_or_after(c, ready_ps, &ready_sym_ps);
+    if ((p >> ws) < s_ready) {
+      p = s_ready << ws;
+      known_sym = s_ready;
+      known_ps = ready_sym_ps;
+    }
   }
   /* At most one STP and one SDP per Symbol Time. */
   if ((int64_t)(p >> ws) == *last) p = ((p >> ws) + 1) << ws;
@@ -155,8 +181,12 @@ void ladon__phy_place(const ladon__phy_cfg *c, ladon__phy_tx *tx,
   out->first_byte = p;
   out->first_sym = p >> ws;
   out->last_sym = (e - 1) >> ws;
-  out->start_ps = ladon__phy_sym_start_ps(c, out->first_sym);
-  out->end_ps = ladon__phy_sym_end_ps(c, out->last_sym);
+  out->start_ps = out->first_sym == known_sym
+                      ? known_ps
+                      : ladon__phy_sym_start_ps(c, out->first_sym);
+  out->end_ps = out->last_sym == out->first_sym
+                    ? out->start_ps + c->sym_ps
+                    : ladon__phy_sym_end_ps(c, out->last_sym);
   *last = (int64_t)(p >> ws);
 
   if (e > r) {
@@ -173,12 +203,17 @@ void ladon__phy_place(const ladon__phy_cfg *c, ladon__phy_tx *tx,
     tx->skp_due_sym = skp_sym + interval;
   } else {
     tx->pos = e;
+    /* The next decision asks when the symbol holding `e` starts: the last
+    ** symbol's (one symbol time before its end), or the next one's (its
+    ** end, unless a block's sync header lies between). */
+    if ((e >> ws) == out->last_sym) {
+      tx->memo_sym = out->last_sym;
+      tx->memo_ps = out->end_ps - c->sym_ps;
+    } else if (c->sync_bits == 0 || ((e >> ws) & (c->block_syms - 1)) != 0) {
+      tx->memo_sym = e >> ws;
+      tx->memo_ps = out->end_ps;
+    }
   }
-}
-
-ladon_time_ps ladon__phy_next_decision_ps(const ladon__phy_cfg *c,
-                                          const ladon__phy_tx *tx) {
-  return ladon__phy_sym_start_ps(c, tx->pos >> c->width_shift);
 }
 
 void ladon__phy_tx_resume(const ladon__phy_cfg *c, ladon__phy_tx *tx,

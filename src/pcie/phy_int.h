@@ -74,6 +74,8 @@ typedef struct ladon__phy_cfg {
   uint64_t skp_interval_syms; /* non-flit: symbol times between SKPs */
   unsigned flit_syms;      /* flit mode: symbol times per flit (256 / W) */
   unsigned skp_every_flits;/* flit mode: one SKP after this many flits */
+  ladon_time_ps sym_ps;    /* one symbol time in ps: a whole number at
+                              every rate (sym_bits * 2000 / rate) */
   ladon_time_ps epoch_ps;  /* time of bit 0 */
 } ladon__phy_cfg;
 
@@ -84,6 +86,8 @@ typedef struct ladon__phy_tx {
   int64_t last_stp_sym;    /* symbol of the last STP / SDP, -1 for none */
   int64_t last_sdp_sym;
   uint64_t skp_count;      /* SKP Ordered Sets sent (in pos order) */
+  uint64_t memo_sym;       /* a symbol whose start time is known ... */
+  ladon_time_ps memo_ps;   /* ... and that time (see ladon__phy_pos_start_ps) */
 } ladon__phy_tx;
 
 /* Where a packet went: its first and last symbol and their times. */
@@ -179,12 +183,30 @@ void ladon__phy_place(const ladon__phy_cfg *c, ladon__phy_tx *tx,
                       ladon_time_ps ready_ps, ladon__phy_slot *out);
 
 /*
+** When the symbol holding the next free byte slot starts.  The link asks
+** this when it schedules a decision and again when it places the packet;
+** placement leaves the answer for its new position in the memo when it
+** knows it for free, so neither asks the full conversion.
+*/
+static inline ladon_time_ps ladon__phy_pos_start_ps(const ladon__phy_cfg *c,
+                                                    ladon__phy_tx *tx) {
+  uint64_t sym = tx->pos >> c->width_shift;
+  if (sym != tx->memo_sym) {
+    tx->memo_sym = sym;
+    tx->memo_ps = ladon__phy_sym_start_ps(c, sym);
+  }
+  return tx->memo_ps;
+}
+
+/*
 ** The earliest time at which the transmitter can decide what to send next:
 ** the start of the symbol holding the next free byte slot (a packet that
 ** continues in the same symbol must be chosen before that symbol starts).
 */
-ladon_time_ps ladon__phy_next_decision_ps(const ladon__phy_cfg *c,
-                                          const ladon__phy_tx *tx);
+static inline ladon_time_ps ladon__phy_next_decision_ps(const ladon__phy_cfg *c,
+                                                        ladon__phy_tx *tx) {
+  return ladon__phy_pos_start_ps(c, tx);
+}
 
 /*
 ** Restarts the stream after the link was out of L0 (Recovery) until

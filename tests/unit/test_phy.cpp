@@ -298,3 +298,39 @@ TEST(Phy, SymbolAtOrAfterIsTheInverseOfStart) {
     }
   }
 }
+
+// Placement reuses symbol times it already knows (the ready symbol's start,
+// a one-symbol packet's end, the next position's start kept for the next
+// decision).  Whatever it reuses must equal the full conversion of the
+// symbol number: a stream of TLPs and DLLPs with random idle gaps, SKP
+// Ordered Sets on their default schedule, on every non-flit rate and width,
+// from an epoch that is not a symbol boundary.
+TEST(Phy, PlacementTimesEqualTheSymbolConversionUnderRandomGaps) {
+  for (unsigned gen = 1; gen <= 5; gen++) {
+    for (unsigned w : kWidths) {
+      ladon__phy_cfg c;
+      ASSERT_TRUE(ladon__phy_cfg_init(&c, gen, w, false, 777));
+      ladon__phy_tx tx;
+      ladon__phy_tx_init(&c, &tx);
+      uint64_t x = 0x9e3779b97f4a7c15ull ^ (gen * 64 + w);
+      ladon_time_ps ready = 0;
+      ladon__phy_slot s{};
+      for (int i = 0; i < 20000; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        unsigned r = (unsigned)(x >> 33);
+        // Half back to back, half after a gap of up to ~2 symbol times x 64.
+        if (r & 1) ready = s.end_ps + (r >> 8) % (c.sym_ps * 128);
+        bool dllp = (r >> 1) % 4 == 0;
+        uint32_t len = dllp ? 8 : 4 * (5 + (r >> 3) % 70);
+        ladon__phy_place(&c, &tx, dllp ? LADON__PKT_DLLP : LADON__PKT_TLP, len, ready, &s);
+        ASSERT_EQ(s.start_ps, ladon__phy_sym_start_ps(&c, s.first_sym)) << gen << " x" << w << " " << i;
+        ASSERT_EQ(s.end_ps, ladon__phy_sym_end_ps(&c, s.last_sym)) << gen << " x" << w << " " << i;
+        ASSERT_GE(s.start_ps, ready);
+        ASSERT_EQ(ladon__phy_next_decision_ps(&c, &tx),
+                  ladon__phy_sym_start_ps(&c, tx.pos >> c.width_shift))
+            << gen << " x" << w << " " << i;
+      }
+      EXPECT_GT(tx.skp_count, 0u);
+    }
+  }
+}
