@@ -128,6 +128,21 @@ void ladon__host_defer_at(ladon__host *h, ladon_time_ps at, uint8_t kind,
   if (!h->dq_running) arm(h);
 }
 
+void ladon__host_defer_last(ladon__host *h, ladon_time_ps at, uint8_t kind,
+                            void *p, uint64_t a) {
+  ladon_time_ps now = ladon__sim_now(h->sim);
+  const ladon__host_defer *top = head(h);
+  /* Deferred, it would get the newest sequence number at `now`: run_due()
+  ** would take it right after the running action returns, unless an
+  ** older action is due too. */
+  if (h->dq_running && at <= now && (top == NULL || top->at > now)) {
+    const ladon__host_defer d = {now, 0, p, a, kind};
+    ladon__host_act_run(h, &d);
+    return;
+  }
+  ladon__host_defer_at(h, at, kind, p, a);
+}
+
 void ladon__host_defer_free(ladon__host *h) {
   if (h->dq_ev) ladon_sim_cancel(h->sim, h->dq_ev);
   h->dq_ev = 0;

@@ -259,6 +259,12 @@ static inline ladon_time_ps ladon__host_edge(const ladon__host *h,
 /* host_event.c: runs action `kind` at `at` (>= now). */
 void ladon__host_defer_at(ladon__host *h, ladon_time_ps at, uint8_t kind,
                           void *p, uint64_t a);
+/* ladon__host_defer_at() for an action deferred as the last step of a
+** running action: when it would be the next action to run anyway (due now,
+** nothing else due), it runs at once instead of passing through the queue.
+** The order of actions is the same either way. */
+void ladon__host_defer_last(ladon__host *h, ladon_time_ps at, uint8_t kind,
+                            void *p, uint64_t a);
 void ladon__host_defer_free(ladon__host *h);
 /* Dispatch of one action (host.c). */
 void ladon__host_act_run(ladon__host *h, const ladon__host_defer *d);

@@ -163,8 +163,8 @@ static void mem_request(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp) {
     ** reads and anything else there is unsupported. */
     if (tlp->type == LADON_TLP_MWR && tlp->addr >= LADON__HOST_MSI_BASE &&
         last <= LADON__HOST_MSI_LAST && tlp->length_dw == 1) {
-      ladon__host_defer_at(h, in_order(rp, now), LADON__ACT_CONT, tlp,
-                           rp->index);
+      ladon__host_defer_last(h, in_order(rp, now), LADON__ACT_CONT, tlp,
+                             rp->index);
       return;
     }
     reject(h, rp, tlp, LADON_TLP_CPL_UR, LADON__HOST_BRIDGE_RID);
@@ -190,7 +190,7 @@ static void mem_request(ladon__host *h, ladon__host_rp *rp, ladon_tlp *tlp) {
                          LADON__ACT_CONT, tlp, rp->index | status << 8);
     return;
   }
-  ladon__host_defer_at(h, in_order(rp, now), LADON__ACT_CONT, tlp, rp->index);
+  ladon__host_defer_last(h, in_order(rp, now), LADON__ACT_CONT, tlp, rp->index);
 }
 
 /* After ordering and translation: where the request goes. */
