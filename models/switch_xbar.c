@@ -158,14 +158,14 @@ static bool may_pass_posted(const ladon__sw_entry *h, const ladon__sw_fifo *pf) 
 
 /* The class whose head may leave `in` for `pe` now, oldest first; -1. */
 static int pick_class(ladon__sw_port *in, ladon__sw_port *pe, ladon_time_ps now) {
+  const ladon__sw_fifo *q = voq(in, pe->idx, 0);
   int best = -1;
   uint64_t best_stamp = 0;
   for (unsigned c = 0; c < LADON__SW_CLASSES; c++) {
-    const ladon__sw_entry *h = voq(in, pe->idx, c)->head;
+    const ladon__sw_entry *h = q[c].head;
     if (!h || h->t_ready_ps > now) continue;
     if (!ladon_port_can_send(pe->port, cls_enum[c], h->tlp->tc)) continue;
-    if (c != LADON__SW_CLS_P && !may_pass_posted(h, voq(in, pe->idx, LADON__SW_CLS_P)))
-      continue;
+    if (c != LADON__SW_CLS_P && !may_pass_posted(h, &q[LADON__SW_CLS_P])) continue;
     if (best < 0 || h->stamp < best_stamp) {
       best = (int)c;
       best_stamp = h->stamp;
@@ -206,15 +206,14 @@ static bool arbitrate(ladon__switch *sw, ladon__sw_port *pe, ladon_time_ps now,
 
 static void depart(ladon__switch *sw, ladon__sw_port *pe, ladon__sw_port *in,
                    unsigned c, ladon_time_ps now) {
-  ladon__sw_fifo *f = voq(in, pe->idx, c);
+  ladon__sw_fifo *q = voq(in, pe->idx, 0), *f = &q[c];
   ladon__sw_entry *e = f->head;
   ladon_tlp *t = e->tlp;
   uint32_t payload = ladon__tlp_payload_bytes(t);
   f->head = e->next;
   if (!f->head) f->tail = NULL;
   f->len--;
-  if (!voq(in, pe->idx, 0)->head && !voq(in, pe->idx, 1)->head &&
-      !voq(in, pe->idx, 2)->head)
+  if (!q[0].head && !q[1].head && !q[2].head)
     pe->pending_in &= ~(UINT64_C(1) << in->idx);
   if (ladon_port_send(pe->port, t) == LADON_OK) {
     count(pe->st.tlps_forwarded, &pe->c.tlps_forwarded, 1);
@@ -242,8 +241,9 @@ static void reschedule(ladon__switch *sw, ladon__sw_port *pe, ladon_time_ps now)
       next = now; /* eligible now: the next clock cycle */
       break;
     }
+    const ladon__sw_fifo *q = voq(&sw->ports[i], pe->idx, 0);
     for (unsigned c = 0; c < LADON__SW_CLASSES; c++) {
-      const ladon__sw_entry *h = voq(&sw->ports[i], pe->idx, c)->head;
+      const ladon__sw_entry *h = q[c].head;
       if (h && h->t_ready_ps > now && h->t_ready_ps < next) next = h->t_ready_ps;
     }
   }
