@@ -228,16 +228,22 @@ static inline int ladon__q_push_inline(ladon_sim *sim, uint64_t time_ps,
   ladon__ev *dst;
   if (time_ps <= sim->front_last) {
     ladon__front *f = &sim->front;
-    if (f->head == 0 || f->end - f->head > LADON__FRONT_WALK) return 0;
+    if (f->head == 0 || f->head == f->end ||
+        f->end - f->head > LADON__FRONT_WALK)
+      return 0;
     /* In a busy fabric the front holds about a dozen events and a new one
     ** is mostly due within the next few: walk from the head, moving each
     ** earlier entry down one place into the room that running events
     ** freed.  That moves what a memmove of the head side would, without a
-    ** binary search's unpredictable branches. */
+    ** binary search's unpredictable branches.  An event due after the
+    ** last entry is left to the slow path, so that the walk needs no
+    ** bound: it stops at the last entry at the latest. */
+    const ladon__ev *last = &f->v[f->end - 1];
+    if (last->time_ps < time_ps ||
+        (last->time_ps == time_ps && last->order < order))
+      return 0;
     ladon__ev *p = f->v + f->head;
-    ladon__ev *const end = f->v + f->end;
-    for (; p < end && (p->time_ps < time_ps ||
-                       (p->time_ps == time_ps && p->order < order));
+    for (; p->time_ps < time_ps || (p->time_ps == time_ps && p->order < order);
          p++)
       p[-1] = p[0];
     dst = p - 1;
