@@ -62,6 +62,7 @@ struct ladon__dma {
   uint32_t pending;             /* transfers not finished */
   /* The TLP between issue and commit. */
   xfer *cur;
+  xfer *held;                   /* write transfer ladon__dma_end() ends */
   int32_t cur_slot;             /* read slot, -1 for a write */
   uint32_t cur_bytes;
   /* Completion timeout event, armed for `ev_time` (lazy: re-arms). */
@@ -482,7 +483,7 @@ ladon_tlp *ladon__dma_issue(ladon__dma *d) {
   return t;
 }
 
-void ladon__dma_commit(ladon__dma *d, ladon_time_ps t_end_ps, bool sent) {
+static void commit(ladon__dma *d, ladon_time_ps t_end_ps, bool sent, bool hold) {
   xfer *x = d->cur;
   if (!x) return;
   d->cur = NULL;
@@ -497,11 +498,29 @@ void ladon__dma_commit(ladon__dma *d, ladon_time_ps t_end_ps, bool sent) {
     return;
   }
   if (!sent) fail(d, x, LADON__DMA_TXFAIL);
-  if (x->issued == x->x.bytes && !x->queued && !x->ev) {
+  if (x->issued == x->x.bytes && !x->queued && !x->ev && x != d->held) {
     ladon_time_ps now = ladon__sim_now(d->sim);
-    x->ev = ladon_sim_schedule_at(d->sim, t_end_ps > now ? t_end_ps : now, LADON_PRIO_DEFAULT,
-                                  write_done_ev, x, 0);
+    if (hold && !d->held && t_end_ps > now)
+      d->held = x;
+    else
+      x->ev = ladon_sim_schedule_at(d->sim, t_end_ps > now ? t_end_ps : now,
+                                    LADON_PRIO_DEFAULT, write_done_ev, x, 0);
   }
+}
+
+void ladon__dma_commit(ladon__dma *d, ladon_time_ps t_end_ps, bool sent) {
+  commit(d, t_end_ps, sent, false);
+}
+
+void ladon__dma_commit_held(ladon__dma *d, ladon_time_ps t_end_ps, bool sent) {
+  commit(d, t_end_ps, sent, true);
+}
+
+void ladon__dma_end(ladon__dma *d) {
+  xfer *x = d->held;
+  if (!x) return;
+  d->held = NULL;
+  finish(d, x);
 }
 
 /* Ends the request in slot `s` with `st`. */

@@ -160,6 +160,18 @@ ladon_tlp *ladon__dma_issue(ladon__dma *dma);
 void ladon__dma_commit(ladon__dma *dma, ladon_time_ps t_end_ps, bool sent);
 
 /*
+** ladon__dma_commit() for an owner whose own event at `t_end_ps` will be
+** the next one scheduled (right after this call, nothing scheduled in
+** between) and calls ladon__dma_end() first thing: a write transfer this
+** TLP ends is then ended by that call instead of an event of its own.
+** The two events would run back to back, so the order of everything is
+** the same, with one kernel event less per write transfer.
+*/
+void ladon__dma_commit_held(ladon__dma *dma, ladon_time_ps t_end_ps, bool sent);
+/* Ends the write transfer ladon__dma_commit_held() held, if any. */
+void ladon__dma_end(ladon__dma *dma);
+
+/*
 ** Takes a completion addressed to this function (borrowed: only read).
 ** Unexpected ones are counted and ignored.
 */

@@ -56,6 +56,7 @@ struct ladon__sriov {
   ladon__sriov_fn *act_head, *act_tail;
   ladon_event_id eg_ev;
   ladon_time_ps eg_time;
+  ladon__dma *held_dma;         /* its write transfer ends at the next egress_ev */
   ladon_time_ps busy_until;
 
   ladon_counter *c_cfg, *c_cfg_ur, *c_mrd, *c_mwr, *c_mem_ur, *c_cpl_unclaimed, *c_msgs,

@@ -129,6 +129,14 @@ static ladon__sriov_fn *next_engine(ladon__sriov *d) {
 static void egress_ev(ladon_sim *sim, void *ctx, uint64_t arg) {
   (void)arg;
   ladon__sriov *d = ctx;
+  /* First the write transfer the last TLP ended (ladon__dma_commit_held):
+  ** its event would have run just before this one.  eg_ev still set, a
+  ** kick from its callback finds this event armed, as it would have. */
+  if (d->held_dma) {
+    ladon__dma *m = d->held_dma;
+    d->held_dma = NULL;
+    ladon__dma_end(m);
+  }
   d->eg_ev = 0;
   ladon_time_ps now = ladon__sim_now(sim);
   if (now < d->busy_until) {
@@ -161,7 +169,16 @@ static void egress_ev(ladon_sim *sim, void *ctx, uint64_t arg) {
   ladon_time_ps t_end = now + cycles * d->cfg.clock_period_ps;
   d->busy_until = t_end;
   ladon_status st = ladon_port_send(d->up, t);
-  if (src) ladon__dma_commit(src->dma, t_end, st == LADON_OK);
+  /* This event re-arms for t_end below (an edge: it runs on edges), the
+  ** next event scheduled, if there is more to send and nothing re-armed it
+  ** during the send: then it also ends a write transfer this TLP completes,
+  ** instead of an event of the engine's own. */
+  if (src && (d->cq_len || d->act_head) && !d->eg_ev) {
+    ladon__dma_commit_held(src->dma, t_end, st == LADON_OK);
+    d->held_dma = src->dma;
+  } else if (src) {
+    ladon__dma_commit(src->dma, t_end, st == LADON_OK);
+  }
   if (st == LADON_OK) {
     ladon__counter_add(d->c_tx, 1);
   } else {

@@ -335,6 +335,59 @@ TEST(Dma, WriteCompletesWhenSerialisedAtTheDevice) {
   EXPECT_EQ(d.r[1].t_done_ps, e2 + 2 * 9 * 4000);
 }
 
+// An owner that ends write transfers itself (ladon__dma_commit_held, what
+// the SR-IOV egress does when its own event at the TLP's end is next): the
+// transfer's callback runs at ladon__dma_end(), with that call's time, and
+// the engine schedules nothing of its own; ladon__dma_commit() ends it by an
+// event at the end time; a held transfer never ended is dropped with the
+// engine, without a callback, like any pending transfer.
+TEST(Dma, HeldWriteEndsWhenTheOwnerEndsIt) {
+  ladon_sim_config sc{};
+  ladon_sim *sim = ladon_sim_new(&sc, nullptr);
+  ladon__dma_config dc{};
+  dc.max_tags = 32;
+  dc.cpl_timeout_ps = LADON_MS(50);
+  ladon_error err{};
+  ladon__dma *m = ladon__dma_new(sim, "e", &dc, &err);
+  ASSERT_NE(m, nullptr);
+  ladon__dma_settings s{};
+  s.mps_bytes = 256;
+  s.mrrs_bytes = 512;
+  s.bus_master = true;
+  ladon__dma_set(m, &s);
+  Done d;
+  auto issue_one = [&](uint64_t addr) {
+    ladon__dma_xfer x = xfer(LADON__DMA_WRITE, addr, 64, &d);
+    ASSERT_EQ(ladon__dma_submit(m, &x, nullptr), LADON_OK);
+    ladon_tlp *t = ladon__dma_issue(m);
+    ASSERT_NE(t, nullptr);
+    ladon_tlp_free(t);
+  };
+  issue_one(0x1000);
+  ladon__dma_commit_held(m, 5000, true);
+  EXPECT_EQ(ladon_sim_next_time(sim), LADON_TIME_NEVER);  // no event of its own
+  ladon_sim_run_until(sim, 5000);
+  EXPECT_TRUE(d.r.empty());
+  ladon__dma_end(m);
+  ASSERT_EQ(d.r.size(), 1u);
+  EXPECT_EQ(d.r[0].t_done_ps, 5000u);
+  EXPECT_EQ(d.r[0].status, LADON__DMA_OK);
+  ladon__dma_end(m);  // nothing held any more
+  EXPECT_EQ(d.r.size(), 1u);
+  issue_one(0x2000);
+  ladon__dma_commit(m, 9000, true);
+  EXPECT_EQ(ladon_sim_next_time(sim), 9000u);
+  ladon_sim_run_until(sim, 9000);
+  ASSERT_EQ(d.r.size(), 2u);
+  EXPECT_EQ(d.r[1].t_done_ps, 9000u);
+  issue_one(0x3000);
+  ladon__dma_commit_held(m, 13000, true);
+  EXPECT_EQ(ladon__dma_pending(m), 1u);
+  ladon__dma_free(m);
+  EXPECT_EQ(d.r.size(), 2u);
+  ladon_sim_free(sim);
+}
+
 } // namespace
 
 namespace {
