@@ -287,7 +287,7 @@ static void tlp_start(ladon__dir *d, ladon_time_ps now, uint64_t *slot,
 
 static bool flit_send_tlp(ladon__dir *d, ladon_time_ps now, unsigned vc,
                           unsigned cls) {
-  const ladon__txq_entry *qe = ladon__txq_at(&d->q[vc][cls], 0);
+  const ladon__txq_entry *qe = ladon__txq_head(&d->q[vc][cls]);
   uint32_t len = qe->wire_bytes, off;
   uint64_t k, k_end, s, pos, end;
   ladon__retry e;

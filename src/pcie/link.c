@@ -146,6 +146,7 @@ ladon_status ladon_port_send(ladon_port *port, ladon_tlp *tlp) {
     return LADON_EFULL;
   }
   d->next_stamp++;
+  d->queued++;
   if (q->len == q->cap) d->q_was_full[vc][c] = true; /* tx_ready when room */
   if (d->st_qdepth[c]) ladon__hist_add(d->st_qdepth[c], q->len);
   ladon__kick(d);

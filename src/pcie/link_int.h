@@ -127,6 +127,7 @@ typedef struct ladon__dir {
   bool q_was_full[LADON__MAX_VCS][LADON__CLASSES];
   ladon__fc_tx fct[LADON__MAX_VCS][LADON__FC_TYPES];
   uint64_t next_stamp;
+  uint32_t queued;              /* TLPs in all of the queues above */
   unsigned vc_rr;               /* round-robin VC arbitration */
   uint8_t fci_state[LADON__MAX_VCS]; /* this transmitter's FC init state */
   uint8_t fci_seen[LADON__MAX_VCS];  /* InitFC classes received (bits) */

@@ -57,7 +57,7 @@ bool ladon__tl_pick(ladon__dir *d, ladon_time_ps now, unsigned *vc_out,
       uint32_t need;
       bool ok_h, ok_d;
       if (q->len == 0) continue;
-      head = ladon__txq_at(q, 0);
+      head = ladon__txq_head(q);
       need = head->data_credits;
       /* The transmitter gate, Equation 2-13, per credit type. */
       ok_h = ladon__fc_gate(&d->fct[v][2 * c], d->scale[2 * c], 1);
@@ -89,8 +89,9 @@ bool ladon__tl_pick(ladon__dir *d, ladon_time_ps now, unsigned *vc_out,
 
 ladon_tlp *ladon__tl_take(ladon__dir *d, unsigned vc, unsigned cls) {
   ladon__txq *q = &d->q[vc][cls];
-  uint32_t data = ladon__txq_at(q, 0)->data_credits;
+  uint32_t data = ladon__txq_head(q)->data_credits;
   ladon_tlp *tlp = ladon__txq_pop(q);
+  d->queued--;
   ladon__fc_tx *h = &d->fct[vc][2 * cls], *dt = &d->fct[vc][2 * cls + 1];
   /* Equation 2-1: CREDITS_CONSUMED advances modulo 2^[Field Size]. */
   h->consumed = (h->consumed + 1u) & ladon__fc_mask(d->scale[2 * cls]);
@@ -230,15 +231,8 @@ void ladon__replay_timer_event(ladon_sim *sim, void *ctx, uint64_t arg) {
 /* Anything that may need the wire?  (Without it the next decision event
 ** would find nothing; whatever creates work later kicks.) */
 static bool has_work(const ladon__dir *d) {
-  const ladon_link *l = d->link;
-  unsigned v, c;
-  if (d->nak_owed || d->ack_owed || d->fcu_owed_n || d->replaying ||
-      d->fc_ready_vcs < l->vcs)
-    return true;
-  for (v = 0; v < l->vcs; v++)
-    for (c = 0; c < LADON__CLASSES; c++)
-      if (d->q[v][c].len) return true;
-  return false;
+  return d->nak_owed || d->ack_owed || d->fcu_owed_n || d->replaying ||
+         d->fc_ready_vcs < d->link->vcs || d->queued;
 }
 
 static void notify_tx_ready(ladon__dir *d) {
@@ -297,7 +291,7 @@ void ladon__tx_event(ladon_sim *sim, void *ctx, uint64_t arg) {
   } else if (((d->next_tx_seq - d->ackd_seq) & 0xfffu) < 2048u &&
              ladon__tl_pick(d, now, &vc, &cls)) {
     /* Equation 3-1: no new TLP while 2048 or more are unacknowledged. */
-    const ladon__txq_entry *qe = ladon__txq_at(&d->q[vc][cls], 0);
+    const ladon__txq_entry *qe = ladon__txq_head(&d->q[vc][cls]);
     uint32_t bytes = qe->wire_bytes;
     ladon__retry e;
     if (d->rb_bytes + bytes > l->cfg.replay_buffer_bytes) {

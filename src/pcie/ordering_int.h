@@ -46,6 +46,11 @@ static inline ladon__txq_entry *ladon__txq_at(const ladon__txq *q, uint32_t i) {
   return &q->ring[k];
 }
 
+/* The oldest entry (the queue must not be empty). */
+static inline ladon__txq_entry *ladon__txq_head(const ladon__txq *q) {
+  return &q->ring[q->head];
+}
+
 static inline bool ladon__txq_push(ladon__txq *q, const ladon__txq_entry *n) {
   if (q->len == q->cap) return false;
   q->len++;
