@@ -182,24 +182,28 @@ static int pick_class(ladon__sw_port *in, ladon__sw_port *pe, ladon_time_ps now)
 */
 static bool arbitrate(ladon__switch *sw, ladon__sw_port *pe, ladon_time_ps now,
                       unsigned *in_out, unsigned *cls_out) {
-  unsigned n = sw->nports;
-  for (unsigned k = 0; k < n; k++) {
-    unsigned i = (pe->arb_cur + k) % n;
-    int c;
-    if (!(pe->pending_in >> i & 1u)) continue;
-    c = pick_class(&sw->ports[i], pe, now);
-    if (c < 0) continue;
-    if (k != 0) {
-      pe->arb_cur = i;
-      pe->arb_left = sw->cfg.weights[i];
+  unsigned n = sw->nports, cur = pe->arb_cur;
+  /* The ports with a queue for this egress, in turn order: from the one
+  ** whose turn it is up, then from port 0. */
+  uint64_t from_cur = pe->pending_in >> cur << cur;
+  uint64_t turns[2] = {from_cur, pe->pending_in & ~from_cur};
+  for (unsigned pass = 0; pass < 2; pass++) {
+    for (uint64_t m = turns[pass]; m; m &= m - 1) {
+      unsigned i = (unsigned)__builtin_ctzll(m);
+      int c = pick_class(&sw->ports[i], pe, now);
+      if (c < 0) continue;
+      if (i != cur) {
+        pe->arb_cur = i;
+        pe->arb_left = sw->cfg.weights[i];
+      }
+      if (--pe->arb_left == 0) {
+        pe->arb_cur = (i + 1) % n;
+        pe->arb_left = sw->cfg.weights[pe->arb_cur];
+      }
+      *in_out = i;
+      *cls_out = (unsigned)c;
+      return true;
     }
-    if (--pe->arb_left == 0) {
-      pe->arb_cur = (i + 1) % n;
-      pe->arb_left = sw->cfg.weights[pe->arb_cur];
-    }
-    *in_out = i;
-    *cls_out = (unsigned)c;
-    return true;
   }
   return false;
 }
@@ -235,8 +239,8 @@ static void depart(ladon__switch *sw, ladon__sw_port *pe, ladon__sw_port *in,
 /* When egress `pe` should decide next, after deciding at `now`. */
 static void reschedule(ladon__switch *sw, ladon__sw_port *pe, ladon_time_ps now) {
   ladon_time_ps next = LADON_TIME_NEVER;
-  for (unsigned i = 0; i < sw->nports; i++) {
-    if (!(pe->pending_in >> i & 1u)) continue;
+  for (uint64_t m = pe->pending_in; m; m &= m - 1) {
+    unsigned i = (unsigned)__builtin_ctzll(m);
     if (pick_class(&sw->ports[i], pe, now) >= 0) {
       next = now; /* eligible now: the next clock cycle */
       break;
