@@ -29,12 +29,12 @@ enum {
 /* The three flow-control classes, as queue indices. */
 enum { LADON__CLS_P = 0, LADON__CLS_NP = 1, LADON__CLS_CPL = 2, LADON__CLASSES = 3 };
 
-/* Queue index of a ladon_tlp_class; -1 for CLASS_NONE. */
+/* Queue index of a ladon_tlp_class; -1 for CLASS_NONE or a bad value.
+** The classes P, NP, CPL are 1, 2, 3 (ladon/tlp.h): one less is the index
+** (test_fc checks the mapping). */
 static inline int ladon__cls_index(ladon_tlp_class c) {
-  return c == LADON_TLP_CLASS_P    ? LADON__CLS_P
-         : c == LADON_TLP_CLASS_NP ? LADON__CLS_NP
-         : c == LADON_TLP_CLASS_CPL ? LADON__CLS_CPL
-                                    : -1;
+  unsigned i = (unsigned)c - 1u;
+  return i < 3u ? (int)i : -1;
 }
 
 /* Credit-type names: "PH", "PD", ... */

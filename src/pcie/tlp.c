@@ -13,6 +13,8 @@
 /* The simulator keeps many TLPs in flight: DESIGN §7 budgets 256 B per TLP
 ** including link and queue metadata, so the struct itself stays small. */
 _Static_assert(sizeof(ladon_tlp) <= 96, "ladon_tlp must stay compact");
+/* ladon__tlp_info_of() indexes ladon__tlp_types[256] with the type byte. */
+_Static_assert(sizeof(((ladon_tlp *)0)->type) == 1, "ladon_tlp.type is a byte");
 
 static const char *const type_names[LADON_TLP__TYPE_COUNT] = {
     [LADON_TLP_NONE] = "?",         [LADON_TLP_MRD] = "MRd",
@@ -72,7 +74,7 @@ ladon_tlp_type ladon_tlp_type_from_name(const char *name) {
 #define P_ LADON_TLP_CLASS_P
 #define NP_ LADON_TLP_CLASS_NP
 #define CPL_ LADON_TLP_CLASS_CPL
-const ladon__tlp_type_info ladon__tlp_types[LADON_TLP__TYPE_COUNT] = {
+const ladon__tlp_type_info ladon__tlp_types[256] = {
     [LADON_TLP_NONE] = {LADON_TLP_CLASS_NONE, 0, 0, 0, LADON__REQ_NONE},
     [LADON_TLP_MRD] = {NP_, 0, 3, 1, LADON__REQ_BE},
     [LADON_TLP_MRDLK] = {NP_, 0, 3, 1, LADON__REQ_BE},

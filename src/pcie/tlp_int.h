@@ -73,11 +73,17 @@ typedef struct ladon__tlp_type_info {
   uint8_t req;        /* LADON__REQ_* */
 } ladon__tlp_type_info;
 
-extern const ladon__tlp_type_info ladon__tlp_types[LADON_TLP__TYPE_COUNT];
+/* One row per value of ladon_tlp.type (a byte), so that a TLP's own type
+** needs no range check; rows past the last type are all zero too. */
+extern const ladon__tlp_type_info ladon__tlp_types[256];
 
 /* The row of type `t`; LADON_TLP_NONE's (all zero) when out of range. */
 static inline const ladon__tlp_type_info *ladon__tlp_info(unsigned t) {
   return &ladon__tlp_types[t < LADON_TLP__TYPE_COUNT ? t : LADON_TLP_NONE];
+}
+/* The row of a TLP's type. */
+static inline const ladon__tlp_type_info *ladon__tlp_info_of(const ladon_tlp *tlp) {
+  return &ladon__tlp_types[tlp->type];
 }
 
 /*
@@ -90,14 +96,14 @@ static inline ladon_tlp_class ladon__tlp_class(unsigned t) {
   return (ladon_tlp_class)ladon__tlp_info(t)->cls;
 }
 static inline unsigned ladon__tlp_header_dw(const ladon_tlp *tlp) {
-  const ladon__tlp_type_info *i = ladon__tlp_info(tlp->type);
+  const ladon__tlp_type_info *i = ladon__tlp_info_of(tlp);
   return i->hdr_dw + (i->hdr_by_addr & ((tlp->flags & LADON_TLP_F_ADDR64) != 0));
 }
 static inline unsigned ladon__tlp_prefix_dw(const ladon_tlp *tlp) {
   return (tlp->flags & LADON_TLP_F_PASID) ? 1u : 0u;
 }
 static inline uint32_t ladon__tlp_payload_bytes(const ladon_tlp *tlp) {
-  return ladon__tlp_info(tlp->type)->data ? (uint32_t)tlp->length_dw * 4u : 0u;
+  return ladon__tlp_info_of(tlp)->data ? (uint32_t)tlp->length_dw * 4u : 0u;
 }
 /* One data credit = 4 DW (§2.6.1). */
 static inline uint32_t ladon__tlp_data_credits(const ladon_tlp *tlp) {
@@ -108,7 +114,7 @@ static inline unsigned ladon__tlp_be_bytes(unsigned be) {
   return (unsigned)(UINT64_C(0x4332322132212110) >> ((be & 0xfu) * 4u)) & 0xfu;
 }
 static inline uint32_t ladon__tlp_request_bytes(const ladon_tlp *tlp) {
-  switch (ladon__tlp_info(tlp->type)->req) {
+  switch (ladon__tlp_info_of(tlp)->req) {
     case LADON__REQ_ATOMIC: return (uint32_t)tlp->length_dw * 4u;
     case LADON__REQ_CAS: return (uint32_t)tlp->length_dw * 2u;
     case LADON__REQ_BE: break;

@@ -53,6 +53,22 @@ TEST(Fc, GateIsEquation2_13WithModularCounters) {
   EXPECT_TRUE(ladon__fc_gate(&t, d, 1000));
 }
 
+// Each TLP class has its own transmit queue and credit types (PCIe Base 6.0
+// §2.6.1: P -> PH/PD, NP -> NPH/NPD, Cpl -> CplH/CplD, the order of Table
+// 2-48); CLASS_NONE and values outside the enum have none.
+TEST(Fc, ClassIndexMapsEachClassToItsQueue) {
+  EXPECT_EQ(ladon__cls_index(LADON_TLP_CLASS_P), LADON__CLS_P);
+  EXPECT_EQ(ladon__cls_index(LADON_TLP_CLASS_NP), LADON__CLS_NP);
+  EXPECT_EQ(ladon__cls_index(LADON_TLP_CLASS_CPL), LADON__CLS_CPL);
+  EXPECT_EQ(2 * LADON__CLS_P, LADON__FC_PH);
+  EXPECT_EQ(2 * LADON__CLS_NP, LADON__FC_NPH);
+  EXPECT_EQ(2 * LADON__CLS_CPL, LADON__FC_CPLH);
+  EXPECT_EQ(ladon__cls_index(LADON_TLP_CLASS_NONE), -1);
+  EXPECT_EQ(ladon__cls_index(static_cast<ladon_tlp_class>(4)), -1);
+  EXPECT_EQ(ladon__cls_index(static_cast<ladon_tlp_class>(-1)), -1);
+  EXPECT_EQ(ladon__cls_index(static_cast<ladon_tlp_class>(1000)), -1);
+}
+
 TEST(Fc, ScaleFactorsOfTable3_4) {
   ladon__fc_scale s;
   uint32_t max = 0;
