@@ -18,8 +18,7 @@ bool ladon__fc_pick_scale(uint32_t credits, bool hdr, bool scaled,
   for (i = 0; i < n; i++) {
     uint32_t max = base_max << shifts[i];
     if (credits <= max) {
-      out->shift = shifts[i];
-      out->bits = (uint8_t)(base_bits + shifts[i]);
+      *out = ladon__fc_scale_make(shifts[i], base_bits + shifts[i]);
       return true;
     }
   }

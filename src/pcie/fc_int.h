@@ -44,7 +44,17 @@ extern const char *const ladon__fc_type_names[LADON__FC_TYPES];
 typedef struct ladon__fc_scale {
   uint8_t shift;     /* log2 of the scale factor: 0, 2 or 4 */
   uint8_t bits;      /* [Field Size] */
+  uint32_t mask;     /* 2^bits - 1: every credit update reduces by it */
 } ladon__fc_scale;
+
+static inline ladon__fc_scale ladon__fc_scale_make(unsigned shift,
+                                                   unsigned bits) {
+  ladon__fc_scale s;
+  s.shift = (uint8_t)shift;
+  s.bits = (uint8_t)bits;
+  s.mask = (uint32_t)((UINT64_C(1) << bits) - 1u);
+  return s;
+}
 
 /* Transmitter side of one credit type (§2.6.1.1). */
 typedef struct ladon__fc_tx {
@@ -63,9 +73,7 @@ typedef struct ladon__fc_rx {
   bool infinite;
 } ladon__fc_rx;
 
-static inline uint32_t ladon__fc_mask(ladon__fc_scale s) {
-  return (uint32_t)((UINT64_C(1) << s.bits) - 1u);
-}
+static inline uint32_t ladon__fc_mask(ladon__fc_scale s) { return s.mask; }
 
 /*
 ** Equation 2-13, the Transmitter Gate: may a TLP needing `need` credits

@@ -353,8 +353,7 @@ static bool check_port_credits(const ladon_link *l, const ladon_port *p,
     uint32_t min = hdr ? 1u : i == LADON__FC_NPD ? 1u : l->cfg.mps_bytes / 16u;
     uint32_t max = 0;
     if (v[i] == LADON_CREDITS_INFINITE) {
-      scale[i].shift = 0;
-      scale[i].bits = hdr ? 8 : 12;
+      scale[i] = ladon__fc_scale_make(0, hdr ? 8 : 12);
       continue;
     }
     if (v[i] < min)

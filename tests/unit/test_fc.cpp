@@ -33,7 +33,7 @@ double rate_bytes_per_ns(const Node &b, uint32_t payload) {
 }  // namespace
 
 TEST(Fc, GateIsEquation2_13WithModularCounters) {
-  ladon__fc_scale h{0, 8}, d{0, 12};
+  ladon__fc_scale h = ladon__fc_scale_make(0, 8), d = ladon__fc_scale_make(0, 12);
   ladon__fc_tx t{};
   // 8-bit header counters: CREDIT_LIMIT 3 after wrapping past 255 means
   // 9 credits beyond CREDITS_CONSUMED 250.
@@ -93,10 +93,13 @@ TEST(Fc, ScaleFactorsOfTable3_4) {
   EXPECT_EQ(s.bits, 14);
   ASSERT_TRUE(ladon__fc_pick_scale(32752, false, true, &s, &max));
   EXPECT_EQ(s.bits, 16);
+  EXPECT_EQ(ladon__fc_mask(s), 65535u);  // counters modulo 2^16
+  ASSERT_TRUE(ladon__fc_pick_scale(128, true, true, &s, &max));
+  EXPECT_EQ(ladon__fc_mask(s), 1023u);  // modulo 2^10
   EXPECT_FALSE(ladon__fc_pick_scale(32753, false, true, &s, &max));
   // The DLLP field carries the counter shifted right; the receiver of the
   // DLLP shifts it back (Table 3-4 "Transmitted" / "Received").
-  ladon__fc_scale x4{2, 10};
+  ladon__fc_scale x4 = ladon__fc_scale_make(2, 10);
   EXPECT_EQ(ladon__fc_field(500, x4, true), 125u);
   EXPECT_EQ(ladon__fc_limit_from_field(125, x4), 500u);
 }
