@@ -447,6 +447,91 @@ TEST(SimKernel, InsertionsIntoADrainingFrontKeepOrder) {
   EXPECT_TRUE(std::is_sorted(c.times.begin(), c.times.end()));
 }
 
+// A handler inserts events into a short front with room before its head,
+// which scheduling does inline by a walk from the head: before everything,
+// between and among entries of one time (by priority, then sequence), and
+// after the last entry, which takes the out-of-line insert instead.  The
+// run order must be the contract's.
+struct WalkCtx {
+  std::vector<uint64_t> got;
+  size_t head_before = 0, head_after = 0, len_before = 0, len_after = 0;
+  uint64_t front_last = 0;
+};
+
+void walk_record(ladon_sim *, void *ctx, uint64_t arg) {
+  static_cast<WalkCtx *>(ctx)->got.push_back(arg);
+}
+
+void walk_insert(ladon_sim *sim, void *ctx, uint64_t arg) {
+  auto *c = static_cast<WalkCtx *>(ctx);
+  c->got.push_back(arg);
+  c->head_before = sim->front.head;
+  c->len_before = sim->front.end - sim->front.head;
+  c->front_last = sim->front_last;
+  // (time, priority, arg); the comments say where each one belongs.
+  const struct {
+    uint64_t t;
+    unsigned prio;
+    uint64_t arg;
+  } ins[] = {
+      {1000, 128, 100}, // at now: after the queued entry at 1000/128
+      {1010, 0, 101},   // before the entry at 1010/128
+      {1010, 255, 102}, // after it
+      {1050, 128, 103}, // after the entry at 1050/128 (later sequence)
+      {1045, 200, 104}, // between 1040 and 1050
+      {1000, 64, 105},  // before the entry at 1000/128, at the head
+      {1095, 128, 106}, // after the last entry
+  };
+  for (const auto &e : ins)
+    ASSERT_NE(ladon_sim_schedule_at(sim, e.t, e.prio, walk_record, ctx, e.arg),
+              0u);
+  c->head_after = sim->front.head;
+  c->len_after = sim->front.end - sim->front.head;
+}
+
+TEST(SimKernel, InsertsIntoAShortFrontFollowTheContract) {
+  SimPtr sim = make_sim();
+  WalkCtx c;
+  // Eight events run first (900..970, args 200..207) to leave room before
+  // the head; then at 1000 the inserting handler (arg 0) and ten events 10
+  // ps apart (args 1..10, two at 1000).
+  for (uint64_t i = 0; i < 8; i++)
+    ladon_sim_schedule_at(sim.get(), 900 + 10 * i, 128, walk_record, &c,
+                          200 + i);
+  ladon_sim_schedule_at(sim.get(), 1000, 128, walk_insert, &c, 0);
+  for (uint64_t i = 0; i < 10; i++)
+    ladon_sim_schedule_at(sim.get(), 1000 + 10 * i, 128, walk_record, &c,
+                          1 + i);
+  ladon_sim_run_until(sim.get(), LADON_TIME_NEVER);
+  // The front held the ten events, with room before its head, and covered
+  // every new time: six inserts walked (the head moved back six places),
+  // the one after the last entry was appended out of line.
+  EXPECT_EQ(c.len_before, 10u);
+  EXPECT_LE(c.len_before, (size_t)LADON__FRONT_WALK);
+  EXPECT_GE(c.head_before, 7u);
+  EXPECT_GE(c.front_last, 1095u);
+  EXPECT_EQ(c.head_before - c.head_after, 6u);
+  EXPECT_EQ(c.len_after, 17u);
+  const std::vector<uint64_t> want = {
+      200, 201, 202, 203, 204, 205, 206, 207, // 900..970
+      0,   // 1000/128, running
+      105, // 1000/64
+      1,   // 1000/128, queued first
+      100, // 1000/128, scheduled later
+      101, // 1010/0
+      2,   // 1010/128
+      102, // 1010/255
+      3, 4, 5,
+      104, // 1045/200
+      6,   // 1050/128
+      103, // 1050/128, scheduled later
+      7, 8, 9, 10,
+      106, // 1095
+  };
+  EXPECT_EQ(c.got, want);
+  EXPECT_TRUE(ladon__q_check(sim.get()));
+}
+
 // 64 events at one time fill the front exactly; the first one's handler adds
 // an event at the same time with a later priority, which belongs at the tail
 // of the full front.
