@@ -20,6 +20,8 @@
 
 #include "ladon/tlp_pool.h"
 #include "models/ntb_int.h"
+#include "pcie/imap_int.h"
+#include "pcie/link_int.h"
 #include "pcie/tlp_int.h"
 #include "sim/sim_int.h"
 #include "sim/stats_int.h"
@@ -30,8 +32,7 @@ static ladon_tlp_class tlp_class(const ladon_tlp *t) {
 
 static bool link_up(const ladon__ntb *ntb) {
   for (unsigned i = 0; i < LADON__NTB_SIDES; i++) {
-    const ladon_link *l = ladon_port_link(ntb->s[i].port);
-    if (!l || !ladon_link_is_up(l)) return false;
+    if (!ladon__link_is_up(ladon__port_link(ntb->s[i].port))) return false;
   }
   return ntb->link_enabled;
 }
@@ -284,8 +285,8 @@ static void memory(ladon__ntb *ntb, unsigned in, ladon_tlp *t) {
     reject(ntb, in, t, s->st.lut_errors, &s->c.lut_errors);
     return;
   }
-  if (ladon_imap_translate(s->xmap, t->addr, len, posted ? LADON_IMAP_W : LADON_IMAP_R, &out,
-                           NULL) != LADON_IMAP_HIT) {
+  if (ladon__imap_translate(s->xmap, t->addr, len, posted ? LADON_IMAP_W : LADON_IMAP_R,
+                            &out, NULL) != LADON_IMAP_HIT) {
     reject(ntb, in, t, s->st.bar_errors, &s->c.bar_errors);
     return;
   }

@@ -104,7 +104,7 @@ void *ladon_port_owner(const ladon_port *port) {
   return port ? port->owner : NULL;
 }
 ladon_link *ladon_port_link(const ladon_port *port) {
-  return port ? port->link : NULL;
+  return ladon__port_link(port);
 }
 
 unsigned ladon__tc_vc(const ladon_link *l, unsigned tc) {
@@ -577,10 +577,7 @@ ladon_port *ladon_link_port(const ladon_link *link, unsigned end) {
   return link && end < 2 ? link->port[end] : NULL;
 }
 
-bool ladon_link_is_up(const ladon_link *link) {
-  return link && link->dir[0].fc_ready_vcs == link->vcs &&
-         link->dir[1].fc_ready_vcs == link->vcs;
-}
+bool ladon_link_is_up(const ladon_link *link) { return ladon__link_is_up(link); }
 
 ladon_status ladon_link_counters_get(const ladon_link *link, unsigned dir,
                                      ladon_link_counters *out) {

@@ -238,6 +238,16 @@ struct ladon_link {
   void *obs_ctx[LADON_LINK_OBSERVERS_MAX];
 };
 
+/* Inline forms of ladon_port_link() and ladon_link_is_up(), which share
+** these bodies: models that check the link per TLP (the NTB) need no call. */
+static inline struct ladon_link *ladon__port_link(const ladon_port *port) {
+  return port ? port->link : NULL;
+}
+static inline bool ladon__link_is_up(const struct ladon_link *link) {
+  return link && link->dir[0].fc_ready_vcs == link->vcs &&
+         link->dir[1].fc_ready_vcs == link->vcs;
+}
+
 /* ---- link.c ---- */
 unsigned ladon__tc_vc(const struct ladon_link *l, unsigned tc);
 void ladon__kick(ladon__dir *d);        /* something to send may be ready */
