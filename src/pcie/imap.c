@@ -8,14 +8,8 @@
 #include <string.h>
 
 #include "ladon/imap.h"
+#include "pcie/imap_int.h"
 #include "sim/error_int.h"
-
-struct ladon_imap {
-  char *name;
-  uint32_t domain;
-  ladon_imap_entry *v; /* sorted by lo, disjoint */
-  size_t n, cap;
-};
 
 ladon_imap *ladon_imap_new(const char *name, uint32_t domain) {
   ladon_imap *m = calloc(1, sizeof *m);
@@ -44,23 +38,8 @@ const ladon_imap_entry *ladon_imap_at(const ladon_imap *m, size_t i) {
   return i < m->n ? &m->v[i] : NULL;
 }
 
-/* Index of the first entry with hi >= addr (m->n when none). */
-static size_t first_ending_at_or_after(const ladon_imap *m, uint64_t addr) {
-  size_t lo = 0, hi = m->n;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (m->v[mid].hi < addr)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return lo;
-}
-
 const ladon_imap_entry *ladon_imap_lookup(const ladon_imap *m, uint64_t addr) {
-  size_t i = first_ending_at_or_after(m, addr);
-  if (i < m->n && m->v[i].lo <= addr) return &m->v[i];
-  return NULL;
+  return ladon__imap_lookup(m, addr);
 }
 
 static int reserve(ladon_imap *m, size_t n) {
@@ -98,7 +77,7 @@ ladon_status ladon_imap_insert(ladon_imap *m, const ladon_imap_entry *e,
           " is not aligned to its %" PRIu64 "-byte pages",
           m->name, e->lo, e->hi, e->target, mask + 1);
   }
-  size_t i = first_ending_at_or_after(m, e->lo);
+  size_t i = ladon__imap_first_ending_at_or_after(m, e->lo);
   if (i < m->n && m->v[i].lo <= e->hi) {
     const ladon_imap_entry *o = &m->v[i];
     return ladon__error_set(
@@ -119,7 +98,7 @@ ladon_status ladon_imap_insert(ladon_imap *m, const ladon_imap_entry *e,
 size_t ladon_imap_unmap(ladon_imap *m, uint64_t lo, uint64_t hi) {
   if (lo > hi) return 0;
   size_t touched = 0;
-  size_t i = first_ending_at_or_after(m, lo);
+  size_t i = ladon__imap_first_ending_at_or_after(m, lo);
   while (i < m->n && m->v[i].lo <= hi) {
     ladon_imap_entry *e = &m->v[i];
     touched++;
@@ -156,20 +135,14 @@ ladon_imap_result ladon_imap_translate(const ladon_imap *m, uint64_t addr,
                                        uint64_t len_bytes, uint32_t perms,
                                        uint64_t *out,
                                        const ladon_imap_entry **entry) {
-  const ladon_imap_entry *e = ladon_imap_lookup(m, addr);
-  if (entry) *entry = e;
-  if (e == NULL) return LADON_IMAP_MISS;
-  if ((e->perms & perms) != perms) return LADON_IMAP_DENIED;
-  uint64_t last = addr + (len_bytes ? len_bytes - 1 : 0);
-  if (last < addr || last > e->hi) return LADON_IMAP_SPLIT;
-  if (out) *out = e->target + (addr - e->lo);
-  return LADON_IMAP_HIT;
+  return ladon__imap_translate(m, addr, len_bytes, perms, out, entry);
 }
 
 int ladon_imap_visit(const ladon_imap *m, uint64_t lo, uint64_t hi,
                      ladon_imap_visit_fn fn, void *ctx) {
   if (lo > hi) return 0;
-  for (size_t i = first_ending_at_or_after(m, lo); i < m->n && m->v[i].lo <= hi;
+  for (size_t i = ladon__imap_first_ending_at_or_after(m, lo);
+       i < m->n && m->v[i].lo <= hi;
        i++) {
     const ladon_imap_entry *e = &m->v[i];
     int rc = fn(ctx, e, e->lo > lo ? e->lo : lo, e->hi < hi ? e->hi : hi);
