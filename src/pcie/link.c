@@ -112,12 +112,8 @@ unsigned ladon__tc_vc(const ladon_link *l, unsigned tc) {
 }
 
 /* The direction a port transmits on, and the one it receives on. */
-static ladon__dir *tx_dir(const ladon_port *p) {
-  return &p->link->dir[p->end == 0 ? LADON_LINK_DOWN : LADON_LINK_UP];
-}
-static ladon__dir *rx_dir(const ladon_port *p) {
-  return &p->link->dir[p->end == 0 ? LADON_LINK_UP : LADON_LINK_DOWN];
-}
+static ladon__dir *tx_dir(const ladon_port *p) { return p->tx; }
+static ladon__dir *rx_dir(const ladon_port *p) { return p->rx; }
 
 ladon_status ladon_port_send(ladon_port *port, ladon_tlp *tlp) {
   ladon__dir *d;
@@ -529,6 +525,8 @@ ladon_link *ladon_link_new(ladon_sim *sim, const char *name,
   }
   a->link = l;
   b->link = l;
+  a->tx = b->rx = &l->dir[LADON_LINK_DOWN];
+  a->rx = b->tx = &l->dir[LADON_LINK_UP];
   ladon__stats_register(l);
   ladon__fc_init_dirs(l);
   return l;

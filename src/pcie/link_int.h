@@ -216,6 +216,9 @@ struct ladon_port {
   ladon_port_config cfg;
   struct ladon_link *link;
   unsigned end;                 /* 0 = a, 1 = b */
+  /* The directions it transmits and receives on (set with link): found
+  ** per TLP without indexing the link's directions by `end`. */
+  struct ladon__dir *tx, *rx;
 };
 
 struct ladon_link {
