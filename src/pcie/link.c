@@ -158,9 +158,10 @@ bool ladon_port_can_send(const ladon_port *port, ladon_tlp_class cls,
   return q->len < q->cap;
 }
 
-ladon_status ladon_port_consume_credits(ladon_port *port, ladon_tlp_class cls,
-                                        unsigned tc, uint32_t hdr,
-                                        uint32_t data) {
+/* The body of ladon_port_consume_credits(), which ladon_port_consume()
+** shares without a call. */
+static inline ladon_status consume_credits(ladon_port *port, ladon_tlp_class cls,
+                                           unsigned tc, uint32_t hdr, uint32_t data) {
   int c = ladon__cls_index(cls);
   ladon__dir *d;
   unsigned vc;
@@ -169,18 +170,24 @@ ladon_status ladon_port_consume_credits(ladon_port *port, ladon_tlp_class cls,
   if (!port->link) return LADON_ESTATE;
   d = rx_dir(port);
   vc = ladon__tc_vc(port->link, tc);
-  rh = &d->fcr[vc][2 * c];
-  rd = &d->fcr[vc][2 * c + 1];
+  rh = &d->fcr[vc][2 * (unsigned)c];
+  rd = rh + 1; /* a class's data credit type follows its header type */
   if ((!rh->infinite && hdr > rh->held) || (!rd->infinite && data > rd->held))
     return LADON_ERANGE;
   ladon__fc_freed(d, vc, (unsigned)c, hdr, data);
   return LADON_OK;
 }
 
+ladon_status ladon_port_consume_credits(ladon_port *port, ladon_tlp_class cls,
+                                        unsigned tc, uint32_t hdr,
+                                        uint32_t data) {
+  return consume_credits(port, cls, tc, hdr, data);
+}
+
 ladon_status ladon_port_consume(ladon_port *port, const ladon_tlp *tlp) {
   if (!port || !tlp) return LADON_EINVAL;
-  return ladon_port_consume_credits(port, ladon__tlp_class(tlp->type), tlp->tc,
-                                    1, ladon__tlp_data_credits(tlp));
+  return consume_credits(port, ladon__tlp_class(tlp->type), tlp->tc, 1,
+                         ladon__tlp_data_credits(tlp));
 }
 
 /* ---- wire and events ------------------------------------------------------ */

@@ -107,22 +107,25 @@ void ladon__fcu_timer_event(ladon_sim *sim, void *ctx, uint64_t arg) {
 void ladon__fc_freed(ladon__dir *r, unsigned vc, unsigned cls, uint32_t hdr,
                      uint32_t data) {
   ladon_link *l = r->link;
-  ladon__fc_rx *h = &r->fcr[vc][2 * cls], *d = &r->fcr[vc][2 * cls + 1];
+  /* A class's data credit type follows its header type; the scales are
+  ** read once, before the stores below that could alias them. */
+  ladon__fc_rx *h = &r->fcr[vc][2 * cls], *d = h + 1;
+  const ladon__fc_scale hs = r->scale[2 * cls], ds = r->scale[2 * cls + 1];
   bool required = false, any = false;
   if (!h->infinite && hdr) {
     /* Rule (a): the transmitter had no header credits of this type. */
-    if (ladon__fc_rx_available(h, r->scale[2 * cls]) == 0) required = true;
+    if (ladon__fc_rx_available(h, hs) == 0) required = true;
     h->held -= hdr;
-    h->allocated = (h->allocated + hdr) & ladon__fc_mask(r->scale[2 * cls]);
+    h->allocated = (h->allocated + hdr) & ladon__fc_mask(hs);
     any = true;
   }
   if (!d->infinite && data) {
-    uint32_t avail = ladon__fc_rx_available(d, r->scale[2 * cls + 1]);
+    uint32_t avail = ladon__fc_rx_available(d, ds);
     /* PD / CplD: fewer than one Rx_MPS_Limit TLP's worth; NPD: none. */
     uint32_t need = cls == LADON__CLS_NP ? 1u : l->cfg.mps_bytes / 16u;
     if (avail < need) required = true;
     d->held -= data;
-    d->allocated = (d->allocated + data) & ladon__fc_mask(r->scale[2 * cls + 1]);
+    d->allocated = (d->allocated + data) & ladon__fc_mask(ds);
     any = true;
   }
   if (!any) return;
