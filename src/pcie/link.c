@@ -216,6 +216,9 @@ void ladon__kick(ladon__dir *d) {
   ladon_link *l = d->link;
   ladon_time_ps t;
   if (d->tx_ev_on || l->freeing) return;
+  /* A decision with nothing to send would be an event that does nothing:
+  ** an Ack or UpdateFC arriving at an idle transmitter, say. */
+  if (!l->flit && !ladon__tx_has_work(d)) return;
   t = ladon__sim_now(l->sim);
   if (!l->flit) {
     ladon_time_ps nd = ladon__phy_next_decision_ps(&d->phy, &d->ptx);

@@ -251,9 +251,18 @@ static inline bool ladon__link_is_up(const struct ladon_link *link) {
          link->dir[1].fc_ready_vcs == link->vcs;
 }
 
+/* Non-flit: anything that may need the wire?  Without it a transmitter
+** decision would find nothing to send; whatever creates work kicks. */
+static inline bool ladon__tx_has_work(const ladon__dir *d) {
+  return d->queued || d->ack_owed || d->fcu_owed_n || d->nak_owed || d->replaying ||
+         d->fc_ready_vcs < d->link->vcs; /* the likeliest first */
+}
+
 /* ---- link.c ---- */
 unsigned ladon__tc_vc(const struct ladon_link *l, unsigned tc);
-void ladon__kick(ladon__dir *d);        /* something to send may be ready */
+/* Something to send may be ready: schedules the transmitter's decision
+** (non-flit: only when it has work). */
+void ladon__kick(ladon__dir *d);
 void ladon__wire_push(ladon__dir *d, ladon__wfifo *f, const ladon__wire *w);
 void ladon__retrain(struct ladon_link *l);
 

@@ -228,13 +228,6 @@ void ladon__replay_timer_event(ladon_sim *sim, void *ctx, uint64_t arg) {
     ladon__replay_start(d, true);
 }
 
-/* Anything that may need the wire?  (Without it the next decision event
-** would find nothing; whatever creates work later kicks.) */
-static bool has_work(const ladon__dir *d) {
-  return d->nak_owed || d->ack_owed || d->fcu_owed_n || d->replaying ||
-         d->fc_ready_vcs < d->link->vcs || d->queued;
-}
-
 static void notify_tx_ready(ladon__dir *d) {
   ladon_port *p = d->tx_port;
   d->notify_ready = false;
@@ -315,6 +308,6 @@ void ladon__tx_event(ladon_sim *sim, void *ctx, uint64_t arg) {
     if (d->notify_ready) notify_tx_ready(d);
     return;
   }
-  if (has_work(d)) ladon__kick(d);
+  if (ladon__tx_has_work(d)) ladon__kick(d);
   if (d->notify_ready) notify_tx_ready(d);
 }
