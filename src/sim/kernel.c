@@ -236,7 +236,7 @@ uint64_t ladon_sim_run_until(ladon_sim *sim, ladon_time_ps until) {
   for (;;) {
     ladon__ev *top;
     if (sim->front.head < sim->front.end &&
-        (sim->stale == 0 || ladon__ev_live(sim, &sim->front.v[sim->front.head]))) {
+        ladon__ev_live(sim, &sim->front.v[sim->front.head])) {
       top = &sim->front.v[sim->front.head];
     } else {
       /* The hint is a lower bound of the next time: when it is past

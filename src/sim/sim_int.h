@@ -270,10 +270,11 @@ static inline int ladon__q_push_inline(ladon_sim *sim, uint64_t time_ps,
 static inline ladon__ev *ladon__q_peek(ladon_sim *sim) {
   if (sim->front.head < sim->front.end) {
     ladon__ev *top = &sim->front.v[sim->front.head];
-    /* Components that re-arm a timer cancel events all the time, so some
-    ** stale entry is usually queued somewhere; only the head matters.  Its
-    ** slot is read to run it anyway. */
-    if (sim->stale == 0 || ladon__ev_live(sim, top)) return top;
+    /* Only a cancelled head needs the slow path.  The head's slot is read
+    ** to run it anyway, so its liveness is checked without first asking
+    ** whether anything was cancelled at all: that is one load and branch
+    ** less per event, and setup leaves cancelled timers queued. */
+    if (ladon__ev_live(sim, top)) return top;
   }
   return ladon__q_peek_slow(sim);
 }
