@@ -46,6 +46,29 @@ TEST(Link, InitialisesFlowControlWithInitFc1AndInitFc2) {
   EXPECT_EQ(ladon_sim_pending(p.sim), 0u);
 }
 
+TEST(Link, AKickWithNothingToSendSchedulesNoDecision) {
+  // Acks and UpdateFCs kick the transmitter they reach; one that is idle
+  // has nothing to send (§3.6.2.1: Nak, Ack, FC DLLPs, replay, new TLPs),
+  // so no decision event is scheduled for it.
+  ladon_link_config c = cfg_gen(3, 8);
+  Pair p(&c);
+  ASSERT_NE(p.link, nullptr) << p.err.text;
+  p.up();
+  ladon_sim_run_until(p.sim, LADON_US(100));
+  ASSERT_EQ(ladon_sim_pending(p.sim), 0u);
+  ladon__dir *d = &p.link->dir[LADON_LINK_DOWN];
+  ladon__kick(d);
+  EXPECT_FALSE(d->tx_ev_on);
+  EXPECT_EQ(ladon_sim_pending(p.sim), 0u);
+  // With a TLP queued the kick schedules the decision, which sends it.
+  ASSERT_EQ(ladon_port_send(p.a.port, lt::mem(LADON_TLP_MWR, 0x1000, 64, 7)), LADON_OK);
+  EXPECT_TRUE(d->tx_ev_on);
+  EXPECT_EQ(ladon_sim_pending(p.sim), 1u);
+  ladon_sim_run_until(p.sim, LADON_US(200));
+  ASSERT_EQ(p.b.ids.size(), 1u);
+  EXPECT_EQ(p.b.ids[0], 7u);
+}
+
 TEST(Link, OneWriteArrivesAtTheExactSymbolTime) {
   ladon_link_config c = cfg_gen(3, 8);
   c.latency_ps = LADON_NS(25);
