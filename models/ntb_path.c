@@ -89,7 +89,7 @@ static void pump(ladon__ntb *ntb, unsigned e) {
         if (it->t_ready_ps < next) next = it->t_ready_ps;
         break;
       }
-      if (!ladon_port_can_send(s->port, tlp_class(t), t->tc)) {
+      if (!ladon__port_can_send(s->port, tlp_class(t), t->tc)) {
         blocked = true; /* tx_ready will call again */
         break;
       }

@@ -107,10 +107,6 @@ ladon_link *ladon_port_link(const ladon_port *port) {
   return ladon__port_link(port);
 }
 
-unsigned ladon__tc_vc(const ladon_link *l, unsigned tc) {
-  return l->tc_vc[tc & 7u];
-}
-
 /* The direction a port transmits on, and the one it receives on. */
 static ladon__dir *tx_dir(const ladon_port *p) { return p->tx; }
 static ladon__dir *rx_dir(const ladon_port *p) { return p->rx; }
@@ -151,11 +147,7 @@ ladon_status ladon_port_send(ladon_port *port, ladon_tlp *tlp) {
 
 bool ladon_port_can_send(const ladon_port *port, ladon_tlp_class cls,
                          unsigned tc) {
-  int c = ladon__cls_index(cls);
-  const ladon__txq *q;
-  if (!port || !port->link || port->link->freeing || c < 0) return false;
-  q = &tx_dir(port)->q[ladon__tc_vc(port->link, tc)][c];
-  return q->len < q->cap;
+  return ladon__port_can_send(port, cls, tc);
 }
 
 /* The body of ladon_port_consume_credits(), which ladon_port_consume()

@@ -250,6 +250,19 @@ static inline bool ladon__link_is_up(const struct ladon_link *link) {
   return link && link->dir[0].fc_ready_vcs == link->vcs &&
          link->dir[1].fc_ready_vcs == link->vcs;
 }
+/* The VC a traffic class maps to (TC/VC mapping, §2.5.2). */
+static inline unsigned ladon__tc_vc(const struct ladon_link *l, unsigned tc) {
+  return l->tc_vc[tc & 7u];
+}
+/* Inline form of ladon_port_can_send(), which shares it. */
+static inline bool ladon__port_can_send(const ladon_port *port, ladon_tlp_class cls,
+                                        unsigned tc) {
+  int c = ladon__cls_index(cls);
+  const ladon__txq *q;
+  if (!port || !port->link || port->link->freeing || c < 0) return false;
+  q = &port->tx->q[ladon__tc_vc(port->link, tc)][c];
+  return q->len < q->cap;
+}
 
 /* Non-flit: anything that may need the wire?  Without it a transmitter
 ** decision would find nothing to send; whatever creates work kicks. */
@@ -259,7 +272,6 @@ static inline bool ladon__tx_has_work(const ladon__dir *d) {
 }
 
 /* ---- link.c ---- */
-unsigned ladon__tc_vc(const struct ladon_link *l, unsigned tc);
 /* Something to send may be ready: schedules the transmitter's decision
 ** (non-flit: only when it has work). */
 void ladon__kick(ladon__dir *d);
