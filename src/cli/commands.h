@@ -13,6 +13,7 @@
   X(trace, "convert trace files and print their statistics")                   \
   X(replay, "inject a trace's requests at the requesters of a fabric")         \
   X(compare, "the same traffic on two fabrics, side by side")                 \
+  X(graph, "topology analysis: PCIe domains, paths, hop counts, reachability") \
   X(list, "component types with their parameters, ports and statistics")
 
 /* Exit statuses shared by every subcommand (DESIGN §5). */
