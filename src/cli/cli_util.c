@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli_util.h"
+#include "commands.h"
 
 int cli_out_open(cli_out *o, const char *path) {
   memset(o, 0, sizeof *o);
@@ -76,4 +77,11 @@ int cli_write_run_file(const char *cmd, const char *path,
     return -1;
   }
   return cli_out_commit(&o);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, const char *arg) {
+  fprintf(stderr, "ladon %s: ", cmd);
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, " (see 'ladon %s --help')\n", cmd);
+  return CLI_BAD_INPUT;
 }

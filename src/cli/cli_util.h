@@ -38,6 +38,13 @@ int cli_write_run_file(const char *cmd, const char *path,
 /* Creates directory `dir` and its parents; -1 with a message on failure. */
 int cli_mkdirs(const char *dir);
 
+/*
+** Reports a usage error of subcommand `cmd` on stderr: "ladon CMD: " then
+** `fmt` formatted with `arg`, then a pointer to its --help.  Returns
+** CLI_BAD_INPUT, for `return cli_usage_error(...)`.
+*/
+int cli_usage_error(const char *cmd, const char *fmt, const char *arg);
+
 /* Whether `s` ends with `suffix`. */
 int cli_ends_with(const char *s, const char *suffix);
 

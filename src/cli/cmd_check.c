@@ -30,10 +30,7 @@ static const char usage[] =
     "found, 2 bad input\n";
 
 static int bad(const char *fmt, const char *arg) {
-  fprintf(stderr, "ladon check: ");
-  fprintf(stderr, fmt, arg);
-  fprintf(stderr, " (see 'ladon check --help')\n");
-  return CLI_BAD_INPUT;
+  return cli_usage_error("check", fmt, arg);
 }
 
 static bool parse_u64(const char *s, uint64_t *out) {

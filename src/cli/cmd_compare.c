@@ -31,10 +31,7 @@ static const char usage[] =
 #define MAX_MAPS 256
 
 static int bad(const char *fmt, const char *arg) {
-  fprintf(stderr, "ladon compare: ");
-  fprintf(stderr, fmt, arg);
-  fprintf(stderr, " (see 'ladon compare --help')\n");
-  return CLI_BAD_INPUT;
+  return cli_usage_error("compare", fmt, arg);
 }
 
 int cli_cmd_compare(int argc, char **argv) {

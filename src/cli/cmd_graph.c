@@ -25,10 +25,7 @@ static const char usage[] =
     "2 bad input (or a build without the graph add-on)\n";
 
 static int bad(const char *fmt, const char *arg) {
-  fprintf(stderr, "ladon graph: ");
-  fprintf(stderr, fmt, arg);
-  fprintf(stderr, " (see 'ladon graph --help')\n");
-  return CLI_BAD_INPUT;
+  return cli_usage_error("graph", fmt, arg);
 }
 
 #ifdef LADON_CLI_HAVE_GRAPH

@@ -46,10 +46,7 @@ static const char usage[] =
 #define MAX_MAPS 256
 
 static int bad(const char *fmt, const char *arg) {
-  fprintf(stderr, "ladon replay: ");
-  fprintf(stderr, fmt, arg);
-  fprintf(stderr, " (see 'ladon replay --help')\n");
-  return CLI_BAD_INPUT;
+  return cli_usage_error("replay", fmt, arg);
 }
 
 static double wall_now(void) {

@@ -48,10 +48,7 @@ static double wall_now(void) {
 }
 
 static int bad(const char *fmt, const char *arg) {
-  fprintf(stderr, "ladon run: ");
-  fprintf(stderr, fmt, arg);
-  fprintf(stderr, " (see 'ladon run --help')\n");
-  return CLI_BAD_INPUT;
+  return cli_usage_error("run", fmt, arg);
 }
 
 
