@@ -70,9 +70,9 @@ extern "C" {
 
 ladon_status ladon_graph_write_text(const ladon_graph *gr, FILE *out) {
   if (gr == nullptr || out == nullptr) return LADON_EINVAL;
-  std::fprintf(out, "graph: %zu vertices, %zu edges, %zu PCIe domains\n",
+  std::fprintf(out, "graph: %zu vertices, %zu edges, %zu PCIe domain%s\n",
                boost::num_vertices(gr->g), boost::num_edges(gr->g),
-               gr->domains.size());
+               gr->domains.size(), gr->domains.size() == 1 ? "" : "s");
   std::fprintf(out, "\ndomains:\n");
   for (const auto &d : gr->domains)
     std::fprintf(out, "  %-12s %-8s hosts %zu, vertices %zu, edges %zu\n",
