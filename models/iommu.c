@@ -418,6 +418,20 @@ void ladon__iommu_translate(ladon__iommu *m, const ladon_tlp *tlp,
   record(m, rid, addr, write, reason);
 }
 
+bool ladon__iommu_irte_sid_ok(const ladon__iommu_irte *e, uint16_t rid) {
+  if (e->sid_verify == 1) {
+    /* SQ masks function bits of the comparison (VT-d Table 9-x). */
+    static const uint16_t sq_mask[4] = {0xffff, 0xfffb, 0xfff9, 0xfff8};
+    uint16_t mask = sq_mask[e->sid_qualifier & 3];
+    return (rid & mask) == (e->source_id & mask);
+  }
+  if (e->sid_verify == 2) { /* SID holds a bus range: start << 8 | end */
+    unsigned bus = rid >> 8;
+    return bus >= (unsigned)(e->source_id >> 8) && bus <= (e->source_id & 0xffu);
+  }
+  return true;
+}
+
 bool ladon__iommu_remap_msi(ladon__iommu *m, uint16_t rid, uint64_t addr,
                             uint32_t data, uint32_t *dest_cpu,
                             uint8_t *vector) {
@@ -436,17 +450,7 @@ bool ladon__iommu_remap_msi(ladon__iommu *m, uint16_t rid, uint64_t addr,
       reason = 0x22; /* IRTE not present */
     } else {
       const ladon__iommu_irte *e = &m->irte[handle];
-      bool ok = true;
-      if (e->sid_verify == 1) {
-        /* SQ masks function bits of the comparison (VT-d Table 9-x). */
-        static const uint16_t sq_mask[4] = {0xffff, 0xfffb, 0xfff9, 0xfff8};
-        uint16_t mask = sq_mask[e->sid_qualifier & 3];
-        ok = (rid & mask) == (e->source_id & mask);
-      } else if (e->sid_verify == 2) {
-        unsigned bus = rid >> 8;
-        ok = bus >= (unsigned)(e->source_id >> 8) && bus <= (e->source_id & 0xffu);
-      }
-      if (ok) {
+      if (ladon__iommu_irte_sid_ok(e, rid)) {
         *dest_cpu = e->dest_cpu;
         *vector = e->vector;
         return true;

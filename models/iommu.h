@@ -136,6 +136,11 @@ bool ladon__iommu_irte_get(const ladon__iommu *iommu, uint32_t handle,
                            ladon__iommu_irte *out);
 const ladon__iommu_config *ladon__iommu_config_get(const ladon__iommu *iommu);
 
+/* Does entry `e`'s source-ID verification (SVT, SID, SQ) accept an
+** interrupt request from requester `rid`?  The remapping datapath and the
+** isolation checker both ask this one function. */
+bool ladon__iommu_irte_sid_ok(const ladon__iommu_irte *e, uint16_t rid);
+
 /* ---- datapath ---- */
 
 /*

@@ -268,15 +268,7 @@ static void irq_exact(ck_walk *w, uint32_t comp, uint64_t lo, uint64_t hi, uint6
     ladon__ckw_pop(w);
     return;
   }
-  bool ok = true;
-  if (e.sid_verify == 1) {
-    static const uint16_t sq_mask[4] = {0xffff, 0xfffb, 0xfff9, 0xfff8};
-    uint16_t m = sq_mask[e.sid_qualifier & 3];
-    ok = (w->rid & m) == (e.source_id & m);
-  } else if (e.sid_verify == 2) {
-    unsigned bus = w->rid >> 8;
-    ok = bus >= (unsigned)(e.source_id >> 8) && bus <= (e.source_id & 0xffu);
-  }
+  bool ok = ladon__iommu_irte_sid_ok(&e, w->rid);
   char sid[16];
   ladon__ck_rid(e.source_id, sid);
   ladon__ckw_push(w, "%s IRTE %u (dest core %u, vector %u, SVT %u, SID %s, SQ %u)", iname, hd, e.dest_cpu,
@@ -350,15 +342,7 @@ static void host_irq(ck_walk *w, uint32_t comp, uint64_t lo, uint64_t hi, uint64
     if (!ladon__iommu_irte_get(io, hd, &e)) continue;
     uint64_t a = MSI_LO | ((uint64_t)(hd & 0x7fff) << 5) | 0x10 | ((uint64_t)(hd >> 15) << 2);
     if (!any_handle && (a < lo || a > hi)) continue;
-    bool ok = true;
-    if (e.sid_verify == 1) {
-      static const uint16_t sq_mask[4] = {0xffff, 0xfffb, 0xfff9, 0xfff8};
-      uint16_t m = sq_mask[e.sid_qualifier & 3];
-      ok = (w->rid & m) == (e.source_id & m);
-    } else if (e.sid_verify == 2) {
-      unsigned bus = w->rid >> 8;
-      ok = bus >= (unsigned)(e.source_id >> 8) && bus <= (e.source_id & 0xffu);
-    }
+    bool ok = ladon__iommu_irte_sid_ok(&e, w->rid);
     char sid[16];
     ladon__ck_rid(e.source_id, sid);
     if (!ok) {
