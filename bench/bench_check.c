@@ -9,7 +9,7 @@
 ** manager programs every table when the fabric is loaded.
 **
 ** Prints the load time, the static check (target < 1 s) and the dynamic
-** probe run with its probe count, each as process CPU seconds (getrusage)
+** probe run with its probe count, each as process CPU seconds
 ** and wall seconds.
 **
 **   bench_check [HOSTS [MAX_PROBES]]   (default 64 hosts, 4000 probes)
@@ -24,24 +24,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/bench_clock.h"
 #include "ladon/check.h"
 #include "ladon/ladon.h"
 
 #define NICS 16
 #define VFS_PER_NIC 64
-
-static double cpu_s(void) {
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
-         (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
-}
-
-static double wall_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* Switch ports: sw0.d0 -> swn (NICs), sw0.d1.. -> swc<k> (32 NTBs each). */
 static int write_topology(FILE *f, int hosts) {
@@ -122,9 +110,9 @@ int main(int argc, char **argv) {
   }
   fclose(f);
   ladon_error err;
-  double c0 = cpu_s(), w0 = wall_s();
+  double c0 = bench_cpu_s(), w0 = bench_wall_s();
   ladon_fabric *fab = ladon_fabric_load(path, NULL, &err);
-  double c1 = cpu_s(), w1 = wall_s();
+  double c1 = bench_cpu_s(), w1 = bench_wall_s();
   /* LADON_BENCH_TOPO=FILE keeps the generated topology (for `ladon check`). */
   const char *keep = getenv("LADON_BENCH_TOPO");
   if (keep && rename(path, keep) != 0) unlink(path);
@@ -138,11 +126,11 @@ int main(int argc, char **argv) {
   ladon_check *st = NULL, *dy = NULL;
   ladon_check_options so = {.no_probes = true};
   if (ladon_check_run(fab, &so, &st, &err) != LADON_OK) return 1;
-  double c2 = cpu_s(), w2 = wall_s();
+  double c2 = bench_cpu_s(), w2 = bench_wall_s();
   fprintf(stderr, "bench_check: static check in %.3f s CPU\n", c2 - c1);
   ladon_check_options po = {.max_probes = probes};
   if (ladon_check_run(fab, &po, &dy, &err) != LADON_OK) return 1;
-  double c3 = cpu_s(), w3 = wall_s();
+  double c3 = bench_cpu_s(), w3 = bench_wall_s();
   ladon_check_summary s, d;
   ladon_check_summary_get(st, &s);
   ladon_check_summary_get(dy, &d);

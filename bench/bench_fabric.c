@@ -31,6 +31,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "bench/bench_clock.h"
 #include "fabric/fabric_int.h"
 #include "ladon/ladon.h"
 #include "models/host.h"
@@ -82,19 +83,6 @@ typedef struct result {
   ladon_time_ps end_ps;
 } result;
 
-static double wall_now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* User CPU time of this process. */
-static double user_cpu_s(void) {
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6;
-}
-
 static void die(const char *what, const ladon_error *err) {
   char line[1024];
   fprintf(stderr, "bench_fabric: %s: %s\n", what,
@@ -130,10 +118,10 @@ static void *instance(ladon_fabric *fab, const char *name) {
 static __attribute__((noipa)) void run(ladon_fabric *fab, result *r) {
   ladon_sim *sim = ladon_fabric_sim(fab);
   uint64_t e0 = ladon_sim_events_run(sim);
-  double c0 = user_cpu_s(), w0 = wall_now_s();
+  double c0 = bench_user_cpu_s(), w0 = bench_wall_s();
   ladon_sim_run_events(sim, UINT64_MAX);
-  r->wall_s = wall_now_s() - w0;
-  r->cpu_s = user_cpu_s() - c0;
+  r->wall_s = bench_wall_s() - w0;
+  r->cpu_s = bench_user_cpu_s() - c0;
   r->events = ladon_sim_events_run(sim) - e0;
   r->end_ps = ladon_sim_now(sim);
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench/bench_clock.h"
 #include "ladon/rng.h"
 #include "ladon/sim.h"
 
@@ -37,12 +38,6 @@ static void hold_event(ladon_sim *sim, void *ctx, uint64_t arg) {
   }
 }
 
-static double clock_s(clockid_t id) {
-  struct timespec ts;
-  clock_gettime(id, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Runs one case; returns events per wall second and stores the count, the
 ** wall time and the process CPU time.  CPU time tells how much of the wall
 ** time the process actually ran: on a shared machine the two differ. */
@@ -62,14 +57,14 @@ static double run_case(size_t n, int uniform, uint64_t min_events,
   ladon_sim_run_events(sim, 2 * (uint64_t)n);
 
   uint64_t events = 0;
-  double start = clock_s(CLOCK_MONOTONIC), elapsed = 0.0;
-  double cpu_start = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+  double start = bench_wall_s(), elapsed = 0.0;
+  double cpu_start = bench_cpu_s();
   uint64_t chunk = min_events / 8 > 0 ? min_events / 8 : 1;
   while (events < min_events || elapsed < min_seconds) {
     events += ladon_sim_run_events(sim, chunk);
-    elapsed = clock_s(CLOCK_MONOTONIC) - start;
+    elapsed = bench_wall_s() - start;
   }
-  *cpu_out = clock_s(CLOCK_PROCESS_CPUTIME_ID) - cpu_start;
+  *cpu_out = bench_cpu_s() - cpu_start;
   if (ladon_sim_pending(sim) != n) {
     fprintf(stderr, "bench_kernel: queue size drifted\n");
     exit(1);

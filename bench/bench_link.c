@@ -18,23 +18,10 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench/bench_clock.h"
 #include "ladon/link.h"
 #include "ladon/sim.h"
 #include "ladon/tlp_pool.h"
-
-static double wall_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* CPU time of this process: on a loaded machine the better measure of the
-** simulator's own speed (both are printed). */
-static double cpu_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void die(const char *what) {
   fprintf(stderr, "bench_link: %s\n", what);
@@ -182,11 +169,11 @@ static void one_link_run(uint32_t size, int both, ladon_time_ps span) {
   fill(b);
   ladon_sim_run_until(sim, LADON_US(10)); /* warm up */
   n = a->received + b->received;
-  t0 = wall_s();
-  c0 = cpu_s();
+  t0 = bench_wall_s();
+  c0 = bench_cpu_s();
   ladon_sim_run_until(sim, LADON_US(10) + span);
-  c1 = cpu_s();
-  t1 = wall_s();
+  c1 = bench_cpu_s();
+  t1 = bench_wall_s();
   n = a->received + b->received - n;
   if ((double)n / (c1 - c0) > best_rate) best_rate = (double)n / (c1 - c0);
   ladon_link_counters_get(l, LADON_LINK_UP, &c);
@@ -229,11 +216,11 @@ static void chain_run(uint32_t size, ladon_time_ps span) {
   fill(ends[0]);
   ladon_sim_run_until(sim, LADON_US(10));
   n = ends[2 * LINKS - 1]->received;
-  t0 = wall_s();
-  c0 = cpu_s();
+  t0 = bench_wall_s();
+  c0 = bench_cpu_s();
   ladon_sim_run_until(sim, LADON_US(10) + span);
-  c1 = cpu_s();
-  t1 = wall_s();
+  c1 = bench_cpu_s();
+  t1 = bench_wall_s();
   n = ends[2 * LINKS - 1]->received - n;
   if ((double)n / (c1 - c0) > best_rate) best_rate = (double)n / (c1 - c0);
   printf("chain of %d Gen3 x8 links, %4u B writes: %6.2f M TLPs/s wall, %6.2f "

@@ -25,21 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/bench_clock.h"
 #include "ladon/fabric.h"
 #include "ladon/replay.h"
 #include "ladon/trace.h"
-
-static double wall_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static double cpu_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* VmRSS or VmHWM (peak) in KiB. */
 static long status_kib(const char *key) {
@@ -135,10 +124,10 @@ int main(int argc, char **argv) {
   snprintf(trace, sizeof trace, "%s/bench_replay-%ld.ltr.gz", dir, (long)getpid());
   FILE *f = fopen(topo, "w");
   if (!f || fputs(topology, f) < 0 || fclose(f) != 0) die(topo, NULL);
-  double t = wall_s();
+  double t = bench_wall_s();
   generate(trace, n);
   printf("bench_replay: %llu lines written to .ltr.gz in %.2f s\n", (unsigned long long)n,
-         wall_s() - t);
+         bench_wall_s() - t);
 
   /* Parse only, for reference. */
   ladon_error err;
@@ -146,11 +135,11 @@ int main(int argc, char **argv) {
   if (!rd) die("open", &err);
   ladon_trace_record rec;
   uint64_t lines = 0;
-  double c0 = cpu_s(), w0 = wall_s();
+  double c0 = bench_cpu_s(), w0 = bench_wall_s();
   int rc;
   while ((rc = ladon_trace_reader_next(rd, &rec, &err)) == 1) lines++;
   if (rc < 0) die("read", &err);
-  double pc = cpu_s() - c0, pw = wall_s() - w0;
+  double pc = bench_cpu_s() - c0, pw = bench_wall_s() - w0;
   ladon_trace_reader_close(rd);
   printf("parse only:   %.3f M lines/CPU s  %.3f M lines/wall s\n", (double)lines / pc / 1e6,
          (double)lines / pw / 1e6);
@@ -164,10 +153,10 @@ int main(int argc, char **argv) {
   if (!rp) die("replay", &err);
   int peak_ok = reset_peak();
   long rss0 = status_kib("VmRSS:");
-  c0 = cpu_s();
-  w0 = wall_s();
+  c0 = bench_cpu_s();
+  w0 = bench_wall_s();
   if (ladon_replay_run(rp, LADON_TIME_NEVER, &err) != LADON_OK) die("run", &err);
-  double rc_s = cpu_s() - c0, rw_s = wall_s() - w0;
+  double rc_s = bench_cpu_s() - c0, rw_s = bench_wall_s() - w0;
   ladon_replay_counts cnt;
   ladon_replay_counts_get(rp, &cnt);
   long hwm = status_kib("VmHWM:"), rss1 = status_kib("VmRSS:");

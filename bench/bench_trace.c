@@ -25,21 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/bench_clock.h"
 #include "ladon/trace.h"
-
-static double wall_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* CPU time of this process: the machine may be shared, and the target is
-** per core. */
-static double cpu_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static long rss_kib(void) {
   FILE *f = fopen("/proc/self/status", "r");
@@ -101,7 +88,7 @@ static void make_record(uint64_t i, ladon_trace_record *rec) {
 
 static double write_trace(const char *path, uint64_t n) {
   ladon_error err;
-  double t0 = wall_s();
+  double t0 = bench_wall_s();
   ladon_trace_writer *w = ladon_trace_writer_open(path, LADON_TRACE_AUTO, &err);
   if (w == NULL) die(path, &err);
   ladon_trace_record rec;
@@ -110,7 +97,7 @@ static double write_trace(const char *path, uint64_t n) {
     if (ladon_trace_write(w, &rec, &err) != LADON_OK) die(path, &err);
   }
   if (ladon_trace_writer_close(w, &err) != LADON_OK) die(path, &err);
-  return wall_s() - t0;
+  return bench_wall_s() - t0;
 }
 
 static void read_trace(const char *path, const char *label, uint64_t n,
@@ -119,7 +106,7 @@ static void read_trace(const char *path, const char *label, uint64_t n,
   struct stat st;
   if (stat(path, &st) != 0) die(path, NULL);
   long rss0 = 0;
-  double t0 = wall_s(), c0 = cpu_s();
+  double t0 = bench_wall_s(), c0 = bench_cpu_s();
   ladon_trace_reader *r = ladon_trace_open(path, &err);
   if (r == NULL) die(path, &err);
   ladon_trace_record rec;
@@ -130,7 +117,7 @@ static void read_trace(const char *path, const char *label, uint64_t n,
     bytes += rec.tlp.length_dw;               /* touch the record */
   }
   if (rc < 0) die(path, &err);
-  double secs = wall_s() - t0, cpu = cpu_s() - c0;
+  double secs = bench_wall_s() - t0, cpu = bench_cpu_s() - c0;
   long rss1 = rss_kib();
   ladon_trace_reader_close(r);
   if (count != n) {
